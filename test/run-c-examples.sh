@@ -1,0 +1,302 @@
+#!/bin/sh
+# run-c-examples.sh - run the C echo examples against each other.
+#
+# `make check` runs it with top_builddir and top_srcdir set; `make demo`
+# adds POLYSOCK_DEMO=1, which shows each conversation instead of one line
+# per pair.  Standalone: top_builddir=BUILDDIR sh test/run-c-examples.sh
+#
+# Each pair: start a server on a free port, wait until it LISTENs (without
+# connecting: it serves exactly one client), run the client, then check
+# the client printed exactly  Received 'Hello, world'  and the server
+# printed  Connected by (...)  with the client's address.
+# Every wait is bounded; leftover processes are killed on any exit.
+# The last line is "<n> passed, <m> failed"; the status is 1 if m > 0.
+
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+: "${top_srcdir:=$here/..}"
+: "${top_builddir:=.}"
+exdir=$top_builddir/docs/examples/c
+wait_port=$top_srcdir/test/wait-port.sh
+demo=${POLYSOCK_DEMO:-0}
+
+# Bounds, in seconds.  The first run of a libtool wrapper may relink, so
+# starting is given more room than talking.
+START_SECS=20
+RUN_SECS=10
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/polysock-examples.XXXXXX") || exit 99
+server_pid=
+client_pid=
+server_dog=
+client_dog=
+
+cleanup() {
+    for p in $server_pid $client_pid $server_dog $client_dog; do
+        kill "$p" 2>/dev/null
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+# A signal ends the script through exit, so the EXIT trap cleans up.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for prog in echo_server echo_client echo_server_dual echo_client_dual; do
+    if [ ! -x "$exdir/$prog" ]; then
+        echo "run-c-examples.sh: $exdir/$prog is missing: build it first" >&2
+        exit 99 # hard error for the automake test driver
+    fi
+done
+
+procfiles=
+for f in /proc/net/tcp /proc/net/tcp6; do
+    [ -r "$f" ] && procfiles="$procfiles $f"
+done
+if [ -z "$procfiles" ]; then
+    echo "run-c-examples.sh: no /proc/net/tcp: cannot see listening ports" >&2
+    exit 77 # skip
+fi
+
+# --- helpers -------------------------------------------------------------
+
+# watchdog PID SECONDS: kill PID after SECONDS unless the watchdog is
+# stopped first; $dog is its pid.  Its sleep dies with it, so nothing
+# lingers holding the output open.
+watchdog() {
+    (
+        sleep "$2" &
+        s=$!
+        trap 'kill $s 2>/dev/null; exit 0' TERM
+        wait $s
+        kill "$1" 2>/dev/null
+    ) >/dev/null 2>&1 &
+    dog=$!
+}
+
+# stop_watchdog PID
+stop_watchdog() {
+    kill "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+}
+
+# run_client CLIENT HOST PORT: run it to the end, or kill it after
+# RUN_SECS; sets client_rc.
+run_client() {
+    "$exdir/$1" "$2" "$3" >"$tmp/client.out" 2>"$tmp/client.err" &
+    client_pid=$!
+    watchdog "$client_pid" "$RUN_SECS"
+    client_dog=$dog
+    wait "$client_pid"
+    client_rc=$?
+    client_pid=
+    stop_watchdog "$client_dog"
+    client_dog=
+}
+
+# True if PORT appears as a local port in any state.  Sockets in TIME_WAIT
+# count too: the examples do not set SO_REUSEADDR, so bind would fail.
+port_used() {
+    # shellcheck disable=SC2086 # word splitting of $procfiles is wanted
+    awk -v p="$(printf '%04X' "$1")" '
+        FNR > 1 { n = split($2, a, ":"); if (a[n] == p) found = 1 }
+        END { exit found ? 0 : 1 }' $procfiles
+}
+
+# Ports start at a random base below the usual ephemeral range
+# (32768..60999), so clients' own ports do not collide with them; dash has
+# no $RANDOM, awk does.
+next_port=$(awk -v pid=$$ 'BEGIN { srand(); print 20000 + (int(rand() * 12000) + pid) % 12000 }')
+
+# pick_port: set $port to the next port nothing uses.
+pick_port() {
+    tries=0
+    while :; do
+        port=$next_port
+        next_port=$((next_port >= 31999 ? 20000 : next_port + 1))
+        port_used "$port" || return 0
+        tries=$((tries + 1))
+        [ "$tries" -lt 1000 ] || return 1
+    done
+}
+
+passed=0
+failed=0
+failures=
+n=0
+
+# show FILE PREFIX: the file's lines, prefixed (the demo's conversation and
+# the details of a failure).
+show() {
+    [ -s "$1" ] && sed "s/^/$2/" "$1"
+}
+
+fail() {
+    echo "FAIL $n - $name: $1"
+    show "$tmp/server.out" "    server stdout| "
+    show "$tmp/server.err" "    server stderr| "
+    show "$tmp/client.out" "    client stdout| "
+    show "$tmp/client.err" "    client stderr| "
+    failed=$((failed + 1))
+    failures="$failures
+    $name"
+}
+
+# start_server SERVER HOST: start SERVER on HOST and a free port, and wait
+# until it listens.  A port taken between pick_port and bind makes the
+# server exit at once; then try another port.
+start_server() {
+    attempt=0
+    while [ "$attempt" -lt 3 ]; do
+        attempt=$((attempt + 1))
+        pick_port || { start_error="no free port"; return 1; }
+        "$exdir/$1" "$2" "$port" >"$tmp/server.out" 2>"$tmp/server.err" &
+        server_pid=$!
+        # wait-port.sh one second at a time, to notice a server that died.
+        waited=0
+        while [ "$waited" -lt "$START_SECS" ]; do
+            if sh "$wait_port" "$port" 1 2>/dev/null; then
+                kill -0 "$server_pid" 2>/dev/null && return 0
+                break # someone else's listener: ours died
+            fi
+            kill -0 "$server_pid" 2>/dev/null || break
+            waited=$((waited + 1))
+        done
+        if kill -0 "$server_pid" 2>/dev/null; then
+            kill "$server_pid" 2>/dev/null
+            wait "$server_pid" 2>/dev/null
+            server_pid=
+            start_error="server did not listen on port $port within ${START_SECS}s"
+            return 1
+        fi
+        wait "$server_pid" 2>/dev/null
+        server_pid=
+        grep -q 'in use' "$tmp/server.err" 2>/dev/null || {
+            start_error="server exited before listening on port $port"
+            return 1
+        }
+    done
+    start_error="ports kept being taken"
+    return 1
+}
+
+# pair NAME SERVER SERVER_HOST CLIENT CLIENT_HOST PEER_HOST [V6]
+# PEER_HOST is the address the server must report; V6 = the peer tuple
+# has IPv6's four fields.
+pair() {
+    name=$1 server=$2 shost=$3 client=$4 chost=$5 peer=$6 v6=${7:-}
+    n=$((n + 1))
+    : >"$tmp/client.out"
+    : >"$tmp/client.err"
+    if ! start_server "$server" "$shost"; then
+        fail "$start_error"
+        return
+    fi
+    watchdog "$server_pid" $((RUN_SECS * 2))
+    server_dog=$dog
+    run_client "$client" "$chost" "$port"
+    wait "$server_pid"
+    server_rc=$?
+    server_pid=
+    stop_watchdog "$server_dog"
+    server_dog=
+
+    if [ "$demo" = 1 ]; then
+        echo "--- $name"
+        echo "\$ $server $shost $port &"
+        echo "\$ $client $chost $port"
+        show "$tmp/server.out" "  server| "
+        show "$tmp/client.out" "  client| "
+        show "$tmp/server.err" "  server stderr| "
+        show "$tmp/client.err" "  client stderr| "
+    fi
+
+    # The expected output, newline included: $(...) alone would drop it.
+    expected="Received 'Hello, world'
+."
+    got=$(cat "$tmp/client.out"; echo .)
+    if [ "$v6" = v6 ]; then
+        pattern="^Connected by \('$peer', [0-9]+, 0, 0\)$"
+    else
+        pattern="^Connected by \('$peer', [0-9]+\)$"
+    fi
+    if [ "$client_rc" -ne 0 ]; then
+        fail "client exited with status $client_rc"
+    elif [ "$got" != "$expected" ]; then
+        fail "client output is not exactly: Received 'Hello, world'"
+    elif [ "$server_rc" -ne 0 ]; then
+        fail "server exited with status $server_rc"
+    elif [ "$(wc -l <"$tmp/server.out")" -ne 1 ] ||
+         ! grep -Eq "$pattern" "$tmp/server.out"; then
+        fail "server output does not match: $pattern"
+    else
+        passed=$((passed + 1))
+        [ "$demo" = 1 ] || echo "ok $n - $name"
+    fi
+}
+
+# refused NAME CLIENT EXPECTED_STDOUT: a client with nothing to talk to
+# must fail with status 1 (the Python original raises, or prints 'could
+# not open socket' and exits 1).
+refused() {
+    name=$1 client=$2 want=$3
+    n=$((n + 1))
+    server_pid=
+    : >"$tmp/server.out"
+    : >"$tmp/server.err"
+    pick_port || { fail "no free port"; return; }
+    run_client "$client" 127.0.0.1 "$port"
+    if [ "$demo" = 1 ]; then
+        echo "--- $name"
+        echo "\$ $client 127.0.0.1 $port      (nothing listens)"
+        show "$tmp/client.out" "  client| "
+        show "$tmp/client.err" "  client stderr| "
+        echo "  client exit status: $client_rc"
+    fi
+    got=$(cat "$tmp/client.out")
+    if [ "$client_rc" -ne 1 ]; then
+        fail "client exited with status $client_rc, not 1"
+    elif [ "$got" != "$want" ]; then
+        fail "client stdout is not '$want'"
+    else
+        passed=$((passed + 1))
+        [ "$demo" = 1 ] || echo "ok $n - $name"
+    fi
+}
+
+# --- the pairs ------------------------------------------------------------
+
+pair "IPv4 pair over 127.0.0.1" \
+    echo_server 127.0.0.1 echo_client 127.0.0.1 127.0.0.1
+pair "dual pair over 127.0.0.1" \
+    echo_server_dual 127.0.0.1 echo_client_dual 127.0.0.1 127.0.0.1
+if grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null; then
+    pair "dual pair over ::1" \
+        echo_server_dual ::1 echo_client_dual ::1 ::1 v6
+else
+    echo "skip - dual pair over ::1: no IPv6 loopback"
+fi
+pair "cross: dual server, IPv4 client" \
+    echo_server_dual 127.0.0.1 echo_client 127.0.0.1 127.0.0.1
+pair "cross: IPv4 server, dual client" \
+    echo_server 127.0.0.1 echo_client_dual 127.0.0.1 127.0.0.1
+# A name makes the dual client walk getaddrinfo's list: where localhost
+# also means ::1, that try is refused and the next one connects.
+if command -v getent >/dev/null 2>&1 &&
+   getent ahosts localhost 2>/dev/null | grep -q '^127\.0\.0\.1 '; then
+    pair "dual client to 'localhost', dual server on 127.0.0.1" \
+        echo_server_dual 127.0.0.1 echo_client_dual localhost 127.0.0.1
+else
+    echo "skip - dual client to 'localhost': localhost is not 127.0.0.1 here"
+fi
+refused "IPv4 client, nothing listening: exits 1" echo_client ""
+refused "dual client, nothing listening: could not open socket" \
+    echo_client_dual "could not open socket"
+
+if [ "$failed" -ne 0 ]; then
+    echo "failed pairs:$failures"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
