@@ -49,16 +49,12 @@ struct polysock__object {
     int fd;                  /* -1 when the object holds no descriptor */
     polysock_handle handle;  /* the handle that names this object */
     atomic_bool closing;     /* set by close; blocked calls check it */
-    int refs;                /* calls in flight (table lock) */
     /* Frees what the kind owns, except fd (closed by the table) and the
      * object itself (freed by the table).  May be NULL. */
     void (*destroy)(polysock__object *obj);
     /* Wakes calls blocked on the object when it is closed under them
      * (shutdown() for sockets).  May be NULL. */
     void (*wake)(polysock__object *obj);
-    /* Closed objects still in use by a call (table lock), so fork's child
-     * can release those whose callers did not survive the fork. */
-    polysock__object *drain_prev, *drain_next;
 };
 
 /* Register obj (kind and fd already set) and give out its handle. */

@@ -18,7 +18,7 @@ static int check_buffer(const void *buf, size_t len, const size_t *count)
 {
     if (len > MAX_IO_LEN)
         return POLYSOCK_EBUFSIZE;
-    if ((buf == NULL && len > 0) || count == NULL)
+    if (buf == NULL || count == NULL)
         return POLYSOCK_ENULL;
     return 0;
 }

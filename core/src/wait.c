@@ -100,17 +100,29 @@ void polysock_resume(void)
         pending.armed = true;
 }
 
-int64_t polysock__call_deadline(polysock_handle h, int op, int64_t timeout_ns)
+/* The kept deadline when this call repeats an interrupted one that was
+ * resumed; any call clears what an interrupted call left. */
+static bool resumed(polysock_handle h, int op, int64_t *kept)
 {
     bool resume = pending.armed && pending.handle == h && pending.op == op;
-    int64_t kept = pending.deadline;
+    *kept = pending.deadline;
     pending.saved = pending.armed = false;
-    if (resume)
+    return resume;
+}
+
+int64_t polysock__call_deadline(polysock_handle h, int op, int64_t timeout_ns)
+{
+    int64_t kept;
+    if (resumed(h, op, &kept))
         return kept;
     if (timeout_ns < 0)
         return POLYSOCK__NO_DEADLINE;
     return polysock__now_ns() + timeout_ns;
 }
+
+/* A deadline not yet read from the clock: most calls never wait, so the
+ * clock is read only when one first has to (sock_call). */
+#define LAZY_DEADLINE INT64_MIN
 
 int polysock__interrupted(polysock_handle h, int op, int64_t deadline)
 {
@@ -161,7 +173,9 @@ int polysock__sock_call(polysock__socket *sock, int op, short events,
                         ssize_t *result)
 {
     int64_t timeout = atomic_load_explicit(&sock->timeout_ns, memory_order_relaxed);
-    int64_t deadline = polysock__call_deadline(sock->base.handle, op, timeout);
+    int64_t deadline;
+    if (!resumed(sock->base.handle, op, &deadline))
+        deadline = timeout > 0 ? LAZY_DEADLINE : POLYSOCK__NO_DEADLINE;
     return polysock__sock_call_until(sock, op, events, attempt, ctx, deadline,
                                      result);
 }
@@ -184,6 +198,8 @@ int polysock__sock_call_until(polysock__socket *sock, int op, short events,
             *result = n;
             return 0;
         }
+        if (deadline == LAZY_DEADLINE)
+            deadline = polysock__now_ns() + timeout;
         int rc;
         if (err == EINTR) {
             rc = polysock__interrupted(h, op, deadline);

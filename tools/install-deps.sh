@@ -1,0 +1,15 @@
+#!/bin/sh
+# Install the Debian 12 packages polysock needs to build and test, if any is
+# missing.  Uses sudo when not run as root.
+set -eu
+PACKAGES="gcc make autoconf automake libtool pkg-config check netbase valgrind"
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Build and run every test: the Check suite and the examples, then the same
+# under AddressSanitizer + UndefinedBehaviorSanitizer, then make distcheck.
+# Ends with one "N passed, M failed" line over every Check test run.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc)
+status=0
+
+run_suite() { # builddir label
+    if make -s -C "$1" -j"$jobs" check; then :; else
+        status=1
+        echo "=== $2: failures ==="
+        cat "$1"/test/*.log 2>/dev/null | grep -E "^[^:]+:[0-9]+:[EF]:" || true
+    fi
+}
+
+"$top/tools/build.sh" "$top/build"
+run_suite "$top/build" "normal build"
+
+"$top/tools/build.sh" "$top/build-sanitizers" --enable-sanitizers
+run_suite "$top/build-sanitizers" "sanitizer build"
+
+# distcheck: a tarball that builds, installs and passes the C suite.
+if ! make -s -C "$top/build" distcheck >"$top/build/distcheck.out" 2>&1; then
+    status=1
+    tail -40 "$top/build/distcheck.out"
+fi
+
+# One closing line over both builds' Check runs.
+awk -F'[:,] *' '/Checks: [0-9]+, Failures/ {
+        n += $3; f += $5 + $7
+    } END { printf "checks: %d passed, %d failed\n", n - f, f }' \
+    "$top/build/test/check_polysock.log" "$top/build-sanitizers/test/check_polysock.log"
+[ "$status" -eq 0 ] && echo "all test runs passed" || echo "SOME TEST RUNS FAILED"
+exit "$status"
