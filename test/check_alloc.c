@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -283,6 +284,95 @@ START_TEST(test_failing_each_allocation_in_turn_leaks_nothing)
 }
 END_TEST
 
+/* ---- growth of the handle table ---- */
+
+enum ctor { CTOR_SOCKET, CTOR_SOCKETPAIR, CTOR_POLLER, CTOR_ADDRINFO, CTOR_HOSTENT, CTOR_COUNT };
+
+static int construct(enum ctor c, polysock_handle *h, polysock_handle *h2)
+{
+    switch (c) {
+    case CTOR_SOCKET:
+        return polysock_socket(AF_INET, SOCK_DGRAM, 0, h);
+    case CTOR_SOCKETPAIR:
+        return polysock_socketpair(AF_UNIX, SOCK_STREAM, 0, h, h2);
+    case CTOR_POLLER:
+        return polysock_poller_new(h);
+    case CTOR_ADDRINFO:
+        return polysock_getaddrinfo("127.0.0.1", "80", AF_INET, SOCK_STREAM, 0,
+                                    AI_NUMERICHOST, h);
+    default:
+        return polysock_gethostbyname_ex("localhost", h);
+    }
+}
+
+static void destroy(enum ctor c, polysock_handle h, polysock_handle h2)
+{
+    if (c == CTOR_POLLER)
+        ck_assert_ps_ok(polysock_poller_close(h));
+    else if (c == CTOR_ADDRINFO || c == CTOR_HOSTENT)
+        ck_assert_ps_ok(polysock_list_free(h));
+    else
+        ck_assert_ps_ok(polysock_close(h));
+    if (c == CTOR_SOCKETPAIR)
+        ck_assert_ps_ok(polysock_close(h2));
+}
+
+/* The lowest free descriptor number: a leaked descriptor takes it, so this
+ * sees a leak in O(1) even with thousands of descriptors open. */
+static int lowest_free_fd(void)
+{
+    int fd = dup(2);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    return fd;
+}
+
+/* Fail allocation `after` of one constructor; a refusal must leave
+ * exactly what was there (a success may keep a grown table). */
+static void try_failing(enum ctor c, int after, int held)
+{
+    polysock_stats before = stats_now();
+    int low = lowest_free_fd();
+    polysock_handle h = 0, h2 = 0;
+    ck_assert_ps_ok(polysock_debug_fail_allocs(after, 1));
+    int rc = construct(c, &h, &h2);
+    ck_assert_ps_ok(polysock_debug_fail_allocs(0, 0));
+    if (rc == 0) {
+        destroy(c, h, h2);
+        return;
+    }
+    polysock_stats st = stats_now();
+    ck_assert_msg(rc == -ENOMEM, "constructor %d, %d held: %s", (int)c, held,
+                  polysock_errname(rc));
+    ck_assert_msg(st.live_bytes == before.live_bytes && st.live_handles == before.live_handles &&
+                      st.live_sockets == before.live_sockets,
+                  "constructor %d failing allocation %d with %d held: live bytes %lld -> %lld, "
+                  "handles %lld -> %lld", (int)c, after, held, (long long)before.live_bytes,
+                  (long long)st.live_bytes, (long long)before.live_handles,
+                  (long long)st.live_handles);
+    ck_assert_int_eq(lowest_free_fd(), low);
+}
+
+/* With 0..N handles held open, one of the constructions has to grow the
+ * table, wherever its chunks end: fail each early allocation there. */
+START_TEST(test_failing_table_growth_leaks_nothing)
+{
+    enum { HELD = 2100 };
+    warm_up();
+    polysock_handle *held = malloc(sizeof *held * HELD);
+    ck_assert_ptr_nonnull(held);
+    for (int i = 0; i < HELD; i++) {
+        for (int c = 0; c < CTOR_COUNT; c++)
+            for (int after = 0; after < 3; after++)
+                try_failing((enum ctor)c, after, i);
+        ck_assert_ps_ok(polysock_socket(AF_INET, SOCK_DGRAM, 0, &held[i]));
+    }
+    for (int i = 0; i < HELD; i++)
+        ck_assert_ps_ok(polysock_close(held[i]));
+    free(held);
+}
+END_TEST
+
 Suite *alloc_suite(void)
 {
     Suite *s = suite_create("alloc");
@@ -296,6 +386,7 @@ Suite *alloc_suite(void)
     tcase_add_test(tc, test_failing_allocations_make_constructors_return_enomem_without_leaks);
     tcase_add_test(tc, test_failing_accept_allocation_closes_the_accepted_descriptor);
     tcase_add_test(tc, test_failing_each_allocation_in_turn_leaks_nothing);
+    tcase_add_test(tc, test_failing_table_growth_leaks_nothing);
     suite_add_tcase(s, tc);
     return s;
 }

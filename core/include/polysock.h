@@ -82,7 +82,7 @@ typedef uint64_t polysock_handle;
 #define POLYSOCK_EBUFSIZE     (-30008) /* VALUE:    buffer length negative or too large */
 #define POLYSOCK_EPACKEDLEN   (-30009) /* VALUE:    packed IP of the wrong length (inet_ntop) */
 #define POLYSOCK_EFAMILY      (-30010) /* VALUE:    address family not supported here */
-#define POLYSOCK_EEMBEDDEDNUL (-30011) /* VALUE:    a host name contains a NUL byte */
+#define POLYSOCK_EEMBEDDEDNUL (-30011) /* TYPE:     a host name contains a NUL byte */
 #define POLYSOCK_EINETADDR    (-30012) /* ERROR:    illegal IP address string */
 #define POLYSOCK_EPACKED      (-30013) /* ERROR:    packed IP wrong length (inet_ntoa) */
 #define POLYSOCK_EPATHLEN     (-30014) /* ERROR:    AF_UNIX path too long */
@@ -94,6 +94,8 @@ typedef uint64_t polysock_handle;
 #define POLYSOCK_EMULTIADDR   (-30020) /* ERROR:    sockaddr resolved to multiple addresses */
 #define POLYSOCK_EINDEX       (-30021) /* VALUE:    list index out of range */
 #define POLYSOCK_EWRONGKIND   (-30022) /* BADHANDLE: handle of another kind (a list given as a socket) */
+#define POLYSOCK_EADDRTYPE    (-30023) /* TYPE:     address record of another family than the socket's */
+#define POLYSOCK_EFAMILYMISMATCH (-30024) /* ERROR: "<broadcast>" for a family other than AF_INET */
 
 /* Error classes: what a binding raises (Python names in brackets). */
 typedef enum polysock_errclass_t {

@@ -126,18 +126,11 @@ static int resolve_wildcard(int family, polysock__sockaddr *out)
 }
 
 /* Python refuses "<broadcast>" for IPv6 with socket.error("address family
- * mismatched").  No library code carries that message, so we answer the
- * getaddrinfo code of the same meaning, EAI_ADDRFAMILY ("Address family for
- * hostname not supported"): it is still a socket.error subclass (gaierror),
- * so callers catching socket.error behave as with CPython. */
+ * mismatched"). */
 static int resolve_broadcast(int family, polysock__sockaddr *out)
 {
     if (family != AF_INET && family != AF_UNSPEC) {
-#ifdef EAI_ADDRFAMILY
-        return polysock__gai_code(EAI_ADDRFAMILY);
-#else
-        return polysock__gai_code(EAI_FAMILY);
-#endif
+        return POLYSOCK_EFAMILYMISMATCH;
     }
     set_inet(out, htonl(INADDR_BROADCAST));
     return 0;
@@ -284,7 +277,7 @@ int polysock__addr_to_sockaddr(int family, const polysock_addr *addr,
     if (addr == NULL || out == NULL)
         return POLYSOCK_ENULL;
     if (addr->family != 0 && addr->family != family)
-        return POLYSOCK_EFAMILY;
+        return POLYSOCK_EADDRTYPE;
     polysock__sockaddr tmp;
     int rc;
     switch (family) {

@@ -38,8 +38,8 @@ static const lib_error lib_errors[] = {
      "invalid length of packed IP address string"},
     {POLYSOCK_EFAMILY, POLYSOCK_ERRCLASS_VALUE, "POLYSOCK_EFAMILY",
      "unknown or mismatched address family"},
-    {POLYSOCK_EEMBEDDEDNUL, POLYSOCK_ERRCLASS_VALUE, "POLYSOCK_EEMBEDDEDNUL",
-     "embedded null character in host or path"},
+    {POLYSOCK_EEMBEDDEDNUL, POLYSOCK_ERRCLASS_TYPE, "POLYSOCK_EEMBEDDEDNUL",
+     "host name must not contain null character"},
     {POLYSOCK_EINETADDR, POLYSOCK_ERRCLASS_ERROR, "POLYSOCK_EINETADDR",
      "illegal IP address string"},
     {POLYSOCK_EPACKED, POLYSOCK_ERRCLASS_ERROR, "POLYSOCK_EPACKED",
@@ -62,6 +62,10 @@ static const lib_error lib_errors[] = {
      "list index out of range"},
     {POLYSOCK_EWRONGKIND, POLYSOCK_ERRCLASS_BADHANDLE, "POLYSOCK_EWRONGKIND",
      "bad handle: the handle names another kind of object"},
+    {POLYSOCK_EADDRTYPE, POLYSOCK_ERRCLASS_TYPE, "POLYSOCK_EADDRTYPE",
+     "address does not match the socket's family"},
+    {POLYSOCK_EFAMILYMISMATCH, POLYSOCK_ERRCLASS_ERROR, "POLYSOCK_EFAMILYMISMATCH",
+     "address family mismatched"},
 };
 
 static const lib_error *find_lib_error(int code)

@@ -660,8 +660,10 @@ static int nameinfo_sockaddr(const polysock_addr *sa, struct addrinfo **res)
         return POLYSOCK_EFAMILY;
     if (sa->host_len >= POLYSOCK_HOST_MAX)
         return POLYSOCK_EVALUE;
+    /* CPython parses this host with "s": ValueError, not the TypeError of
+     * a socket address. */
     if (memchr(sa->host, '\0', sa->host_len) != NULL)
-        return POLYSOCK_EEMBEDDEDNUL;
+        return POLYSOCK_EVALUE;
     if (sa->port < 0 || sa->port > 65535)
         return POLYSOCK_EPORT;
     if (sa->flowinfo > 0xfffff)

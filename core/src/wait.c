@@ -12,9 +12,15 @@
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
+#include <stdint.h>
 #include <time.h>
 
 static _Atomic int64_t default_timeout_ns = -1;
+/* Threads whose next call may resume an interrupted one.  Thread-locals of
+ * a shared library cost a __tls_get_addr call, so the I/O fast path reads
+ * this counter instead and looks at its thread's state only when it is
+ * non-zero. */
+static _Atomic int armed_threads;
 
 /* Per thread: the interrupt mode, and the interrupted call whose deadline
  * its repeat may keep. */
@@ -82,10 +88,18 @@ int polysock_setdefaulttimeout(double seconds)
     return rc;
 }
 
+/* Forget what an interrupted call left in this thread. */
+static void clear_pending(void)
+{
+    if (pending.armed)
+        atomic_fetch_sub(&armed_threads, 1);
+    pending.saved = pending.armed = false;
+}
+
 int polysock_set_interrupt_mode(int on)
 {
     interrupt_mode = on != 0;
-    pending.saved = pending.armed = false;
+    clear_pending();
     return 0;
 }
 
@@ -96,17 +110,21 @@ int polysock_get_interrupt_mode(void)
 
 void polysock_resume(void)
 {
-    if (pending.saved)
+    if (pending.saved && !pending.armed) {
         pending.armed = true;
+        atomic_fetch_add(&armed_threads, 1);
+    }
 }
 
 /* The kept deadline when this call repeats an interrupted one that was
  * resumed; any call clears what an interrupted call left. */
 static bool resumed(polysock_handle h, int op, int64_t *kept)
 {
+    if (atomic_load_explicit(&armed_threads, memory_order_relaxed) == 0)
+        return false;
     bool resume = pending.armed && pending.handle == h && pending.op == op;
     *kept = pending.deadline;
-    pending.saved = pending.armed = false;
+    clear_pending();
     return resume;
 }
 
@@ -128,6 +146,7 @@ int polysock__interrupted(polysock_handle h, int op, int64_t deadline)
 {
     if (!interrupt_mode)
         return 0;
+    clear_pending();
     pending.handle = h;
     pending.op = op;
     pending.deadline = deadline;
@@ -136,21 +155,22 @@ int polysock__interrupted(polysock_handle h, int op, int64_t deadline)
     return -EINTR;
 }
 
-int polysock__wait_fd(int fd, short events, int64_t deadline,
-                      polysock_handle h, int op)
+/* wait_fd with the clock already read (now != 0) for its first round. */
+static int wait_fd_at(int fd, short events, int64_t deadline,
+                      polysock_handle h, int op, int64_t now)
 {
-    for (;;) {
-        struct timespec ts, *tsp = NULL;
+    for (;; now = 0) {
+        int ms = -1;
         if (deadline != POLYSOCK__NO_DEADLINE) {
-            int64_t left = deadline - polysock__now_ns();
+            int64_t left = deadline - (now != 0 ? now : polysock__now_ns());
             if (left <= 0)
                 return POLYSOCK_ETIMEOUT;
-            ts.tv_sec = left / 1000000000;
-            ts.tv_nsec = left % 1000000000;
-            tsp = &ts;
+            /* Round up: waking before the deadline would only poll again. */
+            int64_t left_ms = (left + 999999) / 1000000;
+            ms = left_ms > INT32_MAX ? INT32_MAX : (int)left_ms;
         }
         struct pollfd pfd = {.fd = fd, .events = events};
-        int n = ppoll(&pfd, 1, tsp, NULL);
+        int n = poll(&pfd, 1, ms);
         if (n > 0)
             return 0; /* ready, or an error the next attempt will report */
         if (n == 0)
@@ -161,6 +181,12 @@ int polysock__wait_fd(int fd, short events, int64_t deadline,
         if (rc != 0)
             return rc;
     }
+}
+
+int polysock__wait_fd(int fd, short events, int64_t deadline,
+                      polysock_handle h, int op)
+{
+    return wait_fd_at(fd, events, deadline, h, op, 0);
 }
 
 static bool closing(const polysock__socket *sock)
@@ -198,13 +224,16 @@ int polysock__sock_call_until(polysock__socket *sock, int op, short events,
             *result = n;
             return 0;
         }
-        if (deadline == LAZY_DEADLINE)
-            deadline = polysock__now_ns() + timeout;
+        int64_t now = 0;
+        if (deadline == LAZY_DEADLINE) {
+            now = polysock__now_ns();
+            deadline = now + timeout;
+        }
         int rc;
         if (err == EINTR) {
             rc = polysock__interrupted(h, op, deadline);
         } else if ((err == EAGAIN || err == EWOULDBLOCK) && timeout > 0) {
-            rc = polysock__wait_fd(fd, events, deadline, h, op);
+            rc = wait_fd_at(fd, events, deadline, h, op, now);
             if (closing(sock))
                 return POLYSOCK_EBADHANDLE;
         } else {
