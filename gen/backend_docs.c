@@ -10,6 +10,7 @@
 #include "backends.h"
 #include "fingerprint.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,7 +74,22 @@ static int fn_section(const struct fn *f)
 
 /* ---- One fn ---------------------------------------------------------------- */
 
-/* What the IDL says a parameter is for, beyond its own doc. */
+/* Append one sentence to a table cell, a space apart from the last. */
+static void cell_add(struct sbuf *cell, const char *fmt, ...) GEN_PRINTF(2, 3);
+
+static void cell_add(struct sbuf *cell, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (cell->len > 0)
+        sb_putc(cell, ' ');
+    va_start(ap, fmt);
+    sb_vprintf(cell, fmt, ap);
+    va_end(ap);
+}
+
+/* What a parameter is for: its doc, then what the IDL says about it (the
+ * buffer it measures or is measured by, NULL, the bindings' default). */
 static void param_meaning(const struct fn *f, const struct param *p,
                           struct sbuf *b)
 {
@@ -81,25 +97,31 @@ static void param_meaning(const struct fn *f, const struct param *p,
         [TY_BYTES] = "bytes", [TY_STRING] = "bytes, room for the NUL included",
         [TY_RECORD] = "elements",
     };
-    const char *sep = p->doc != NULL ? " " : "";
+    struct sbuf cell;
 
-    md_cell(b, p->doc);
+    sb_init(&cell);
+    sb_puts(&cell, "");
+    if (p->doc != NULL)
+        md_cell(&cell, p->doc);
     if (f->method_of >= 0 && p == &f->params[0])
-        sb_printf(b, "%sThe handle the method `%s` is called on.", sep,
-                  f->method_name);
+        cell_add(&cell, "The handle the method `%s` is called on.",
+                 f->method_name);
     else if (p->len_param >= 0)
-        sb_printf(b, "%s%s `%s` %s.", sep,
-                  p->dir == DIR_OUT ? "Buffer; its capacity is" : "Its length is",
-                  f->params[p->len_param].name, units[p->type.kind]);
+        cell_add(&cell, "%s `%s` %s.",
+                 p->dir == DIR_OUT ? "Buffer; its capacity is"
+                                   : "Its length is",
+                 f->params[p->len_param].name, units[p->type.kind]);
     else if (p->len_of >= 0)
-        sb_printf(b, "%s%s of `%s`, in %s.", sep,
-                  f->params[p->len_of].dir == DIR_OUT ? "Capacity" : "Length",
-                  f->params[p->len_of].name,
-                  units[f->params[p->len_of].type.kind]);
+        cell_add(&cell, "%s of `%s`, in %s.",
+                 f->params[p->len_of].dir == DIR_OUT ? "Capacity" : "Length",
+                 f->params[p->len_of].name,
+                 units[f->params[p->len_of].type.kind]);
     if (p->optional)
-        sb_puts(b, " May be NULL.");
+        cell_add(&cell, "May be NULL.");
     if (p->def.kind != DEF_NONE)
-        sb_printf(b, " Default in bindings: `%s`.", p->def.text);
+        cell_add(&cell, "Default in bindings: `%s`.", p->def.text);
+    sb_puts(b, cell.s);
+    sb_free(&cell);
 }
 
 static void param_table(const struct model *m, const struct fn *f,
@@ -129,20 +151,22 @@ static void param_table(const struct model *m, const struct fn *f,
     sb_free(&c);
 }
 
-/* Append "`a`, `b`" for the params that match, and say whether any did. */
-static bool list_params(const struct fn *f, bool (*match)(const struct param *),
-                        struct sbuf *b)
+/* Append "`a`, `b` or `c`" for the params that match; returns how many. */
+static size_t list_params(const struct fn *f,
+                          bool (*match)(const struct param *), struct sbuf *b)
 {
-    bool any = false;
-    size_t i;
+    size_t i, n = 0, total = 0;
 
+    for (i = 0; i < f->nparams; i++)
+        total += match(&f->params[i]);
     for (i = 0; i < f->nparams; i++) {
         if (!match(&f->params[i]))
             continue;
-        sb_printf(b, "%s`%s`", any ? ", " : "", f->params[i].name);
-        any = true;
+        n++;
+        sb_printf(b, "%s`%s`", n == 1 ? "" : n == total ? " or " : ", ",
+                  f->params[i].name);
     }
-    return any;
+    return total;
 }
 
 static bool is_in_handle(const struct param *p)
@@ -171,13 +195,15 @@ static void error_item(struct sbuf *b, const char *code, const struct fn *f,
     struct sbuf names;
 
     sb_init(&names);
-    if (list_params(f, match, &names))
+    if (list_params(f, match, &names) > 0)
         sb_printf(b, "- `%s` when %s %s\n", code, names.s, tail);
     sb_free(&names);
 }
 
 static void returns(const struct fn *f, struct sbuf *b)
 {
+    struct sbuf items;
+
     if (!f->returns_status) {
         if (f->ret == TY_VOID)
             sb_puts(b, "**Returns** nothing.\n\n");
@@ -189,22 +215,24 @@ static void returns(const struct fn *f, struct sbuf *b)
                       model_c_scalar(f->ret));
         return;
     }
-    sb_puts(b, "**Returns** 0 on success, or a negative `POLYSOCK_E*` / "
-            "-errno code (out-parameters are then left as they were), "
-            "among them:\n\n");
-    error_item(b, "POLYSOCK_EBADHANDLE", f, is_in_handle,
+    sb_init(&items);
+    error_item(&items, "POLYSOCK_EBADHANDLE", f, is_in_handle,
                "is closed, stale or forged");
-    error_item(b, "POLYSOCK_EWRONGKIND", f, is_in_handle,
+    error_item(&items, "POLYSOCK_EWRONGKIND", f, is_in_handle,
                "is a handle of another kind");
-    error_item(b, "POLYSOCK_ENULL", f, is_required_pointer, "is NULL");
-    error_item(b, "POLYSOCK_ETOOSMALL", f, is_out_text,
+    error_item(&items, "POLYSOCK_ENULL", f, is_required_pointer, "is NULL");
+    error_item(&items, "POLYSOCK_ETOOSMALL", f, is_out_text,
                "cannot hold the result");
     if (f->blocking)
-        sb_puts(b, "- `POLYSOCK_ETIMEOUT` in timeout mode, when the "
+        sb_puts(&items, "- `POLYSOCK_ETIMEOUT` in timeout mode, when the "
                 "deadline passes\n"
                 "- `-EINTR` when a signal interrupts it and the thread "
                 "opted in with `polysock_set_interrupt_mode(1)`\n");
-    sb_putc(b, '\n');
+    sb_printf(b, "**Returns** 0 on success, or a negative `POLYSOCK_E*` / "
+              "-errno code%s\n\n", items.len > 0 ? ", among them:" : ".");
+    if (items.len > 0)
+        sb_printf(b, "%s\n", items.s);
+    sb_free(&items);
 }
 
 static void fn_entry(const struct model *m, const struct fn *f,
@@ -217,7 +245,7 @@ static void fn_entry(const struct model *m, const struct fn *f,
     sb_printf(b, "### polysock_%s\n\n```c\n%s;\n```\n\n%s\n\n", f->name,
               proto.s, f->doc);
     if (f->method_of >= 0)
-        sb_printf(b, "Method `%s.%s` in the bindings.", 
+        sb_printf(b, "Method `%s.%s` in the bindings.",
                   m->handles[f->method_of].name, f->method_name);
     if (f->blocking)
         sb_printf(b, "%s**Blocking**: it may wait, so bindings release the "
@@ -234,7 +262,7 @@ static void fn_entry(const struct model *m, const struct fn *f,
 
 /* A line of links to the fns of a section, then their entries. */
 static void fn_group(const struct model *m, int section, bool methods,
-                     struct sbuf *b)
+                     const char *label, struct sbuf *b)
 {
     bool any = false;
     size_t i;
@@ -244,7 +272,7 @@ static void fn_group(const struct model *m, int section, bool methods,
 
         if (fn_section(f) != section || (f->method_of >= 0) != methods)
             continue;
-        sb_puts(b, any ? ", " : "");
+        sb_puts(b, any ? ", " : label);
         md_fn_link(b, f);
         any = true;
     }
@@ -261,14 +289,12 @@ static void fn_group(const struct model *m, int section, bool methods,
 
 static void handle_section(const struct model *m, size_t h, struct sbuf *b)
 {
-    sb_printf(b, "## Handle %s\n\n%s\n\nIn C a `%s` is a `polysock_handle`: "
-              "an integer below 2^53 that a closed, stale or forged copy can "
-              "never reuse.\n\n", m->handles[h].name, m->handles[h].doc,
-              m->handles[h].name);
-    sb_printf(b, "Created by: ");
-    fn_group(m, (int)h, false, b);
-    sb_printf(b, "Methods: ");
-    fn_group(m, (int)h, true, b);
+    sb_printf(b, "## Handle %s\n\n%s\n\nIn C a `%s` is a `polysock_handle`, "
+              "an integer below 2^53; a closed, stale or forged handle is "
+              "refused with `POLYSOCK_EBADHANDLE`.\n\n", m->handles[h].name,
+              m->handles[h].doc, m->handles[h].name);
+    fn_group(m, (int)h, false, "Created by: ", b);
+    fn_group(m, (int)h, true, "Methods: ", b);
 }
 
 static void record_section(const struct model *m, struct sbuf *b)
@@ -409,7 +435,7 @@ static int generate(const struct model *m, struct emitter *out)
     preamble(m, b);
     contents(m, b);
     sb_puts(b, "## Module functions\n\n");
-    fn_group(m, -1, false, b);
+    fn_group(m, -1, false, "", b);
     for (h = 0; h < m->nhandles; h++)
         handle_section(m, h, b);
     record_section(m, b);

@@ -328,8 +328,9 @@ static int lowest_free_fd(void)
 }
 
 /* Fail allocation `after` of one constructor; a refusal must leave
- * exactly what was there (a success may keep a grown table). */
-static void try_failing(enum ctor c, int after, int held)
+ * exactly what was there.  Returns 1 when the constructor succeeded, and
+ * sets *grew when that success left memory behind (the table grew). */
+static int try_failing(enum ctor c, int after, int held, int *grew)
 {
     polysock_stats before = stats_now();
     int low = lowest_free_fd();
@@ -339,7 +340,8 @@ static void try_failing(enum ctor c, int after, int held)
     ck_assert_ps_ok(polysock_debug_fail_allocs(0, 0));
     if (rc == 0) {
         destroy(c, h, h2);
-        return;
+        *grew = stats_now().live_bytes > before.live_bytes;
+        return 1;
     }
     polysock_stats st = stats_now();
     ck_assert_msg(rc == -ENOMEM, "constructor %d, %d held: %s", (int)c, held,
@@ -351,23 +353,31 @@ static void try_failing(enum ctor c, int after, int held)
                   (long long)st.live_bytes, (long long)before.live_handles,
                   (long long)st.live_handles);
     ck_assert_int_eq(lowest_free_fd(), low);
+    return 0;
 }
 
-/* With 0..N handles held open, one of the constructions has to grow the
- * table, wherever its chunks end: fail each early allocation there. */
+/* The table grows when a construction finds it full.  Holding one more
+ * handle at a time, fail each allocation of the constructor under test in
+ * turn until it succeeds; once a success grew the table (its failures
+ * just ran into the growth), move on to the next constructor, which will
+ * meet the next growth. */
 START_TEST(test_failing_table_growth_leaks_nothing)
 {
-    enum { HELD = 2100 };
+    enum { HELD_MAX = 12000 };
     warm_up();
-    polysock_handle *held = malloc(sizeof *held * HELD);
+    polysock_handle *held = malloc(sizeof *held * HELD_MAX);
     ck_assert_ptr_nonnull(held);
-    for (int i = 0; i < HELD; i++) {
-        for (int c = 0; c < CTOR_COUNT; c++)
-            for (int after = 0; after < 3; after++)
-                try_failing((enum ctor)c, after, i);
-        ck_assert_ps_ok(polysock_socket(AF_INET, SOCK_DGRAM, 0, &held[i]));
+    int c = 0, n = 0;
+    for (; n < HELD_MAX && c < CTOR_COUNT; n++) {
+        int grew = 0, after = 0;
+        while (!try_failing((enum ctor)c, after, n, &grew))
+            ck_assert_int_lt(++after, 64);
+        if (grew)
+            c++;
+        ck_assert_ps_ok(polysock_socket(AF_INET, SOCK_DGRAM, 0, &held[n]));
     }
-    for (int i = 0; i < HELD; i++)
+    ck_assert_msg(c == CTOR_COUNT, "only %d constructors met a table growth in %d handles", c, n);
+    for (int i = 0; i < n; i++)
         ck_assert_ps_ok(polysock_close(held[i]));
     free(held);
 }

@@ -2,11 +2,13 @@
  * timeouts, wake-ups from other threads, one-shot, remove and close. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "suites.h"
 #include "testutil.h"
@@ -259,6 +261,78 @@ START_TEST(test_closed_socket_is_not_reported_and_cannot_be_added)
 }
 END_TEST
 
+/* epoll forgets a descriptor only when its last duplicate closes: with a
+ * duplicate alive, the poller itself must drop the closed handle. */
+START_TEST(test_closed_socket_is_not_reported_while_a_duplicate_lives_on)
+{
+    polysock_handle p, a, b;
+    ck_assert_ps_ok(polysock_poller_new(&p));
+    pair(&a, &b);
+    int fd = -1;
+    ck_assert_ps_ok(polysock_fileno(a, &fd));
+    int dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    ck_assert_int_ge(dupfd, 0);
+    ck_assert_ps_ok(polysock_poller_add(p, a, POLYSOCK_POLLIN));
+    ck_assert_ps_ok(polysock_close(a));
+    poke(b);
+    assert_quiet(p);
+    ck_assert_int_eq(close(dupfd), 0);
+    ck_assert_ps_ok(polysock_close(b));
+    ck_assert_ps_ok(polysock_poller_close(p));
+}
+END_TEST
+
+/* More ready than fit: each wait fills the buffer, and successive waits
+ * go round the ready set (epoll's documented round robin). */
+START_TEST(test_poller_wait_fills_capacity_and_rotates_through_ready_set)
+{
+    enum { PAIRS = 50, CAP = 16 };
+    polysock_handle p, a[PAIRS], b[PAIRS];
+    ck_assert_ps_ok(polysock_poller_new(&p));
+    for (int i = 0; i < PAIRS; i++) {
+        pair(&a[i], &b[i]);
+        ck_assert_ps_ok(polysock_poller_add(p, a[i], POLYSOCK_POLLIN));
+        poke(b[i]);
+    }
+    char seen[PAIRS] = {0};
+    polysock_event ev[CAP];
+    for (int round = 0; round < (PAIRS + CAP - 1) / CAP; round++) {
+        ck_assert_uint_eq(wait_events(p, ev, CAP, 5.0), CAP);
+        for (int e = 0; e < CAP; e++) {
+            int i = 0;
+            while (i < PAIRS && a[i] != ev[e].handle)
+                i++;
+            ck_assert_int_lt(i, PAIRS);
+            seen[i] = 1;
+        }
+    }
+    for (int i = 0; i < PAIRS; i++)
+        ck_assert_msg(seen[i], "ready handle %d never reported", i);
+    for (int i = 0; i < PAIRS; i++) {
+        ck_assert_ps_ok(polysock_close(a[i]));
+        ck_assert_ps_ok(polysock_close(b[i]));
+    }
+    ck_assert_ps_ok(polysock_poller_close(p));
+}
+END_TEST
+
+START_TEST(test_poller_refuses_unknown_event_bits_and_bad_timeouts)
+{
+    polysock_handle p, a, b;
+    ck_assert_ps_ok(polysock_poller_new(&p));
+    pair(&a, &b);
+    ck_assert_ps(polysock_poller_add(p, a, 0x100000), POLYSOCK_EVALUE);
+    polysock_event ev[2];
+    size_t count = 0;
+    ck_assert_ps(polysock_poller_wait(p, ev, 2, -0.5, &count), POLYSOCK_ETIMEOUTVAL);
+    ck_assert_ps(polysock_poller_wait(p, ev, 0, 0.0, &count), POLYSOCK_EBUFSIZE);
+    ck_assert_ps(polysock_poller_wait(p, NULL, 2, 0.0, &count), POLYSOCK_ENULL);
+    ck_assert_ps_ok(polysock_close(a));
+    ck_assert_ps_ok(polysock_close(b));
+    ck_assert_ps_ok(polysock_poller_close(p));
+}
+END_TEST
+
 START_TEST(test_closed_poller_is_refused)
 {
     polysock_handle p, a, b;
@@ -326,6 +400,7 @@ Suite *poller_suite(void)
     tcase_add_test(tc, test_poller_reports_exactly_the_handles_with_data);
     tcase_add_test(tc, test_poller_reports_writable_socket_with_pollout);
     tcase_add_test(tc, test_poller_reports_hangup_when_peer_closes);
+    tcase_add_test(tc, test_poller_wait_fills_capacity_and_rotates_through_ready_set);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("waiting");
@@ -339,7 +414,9 @@ Suite *poller_suite(void)
     tcase_add_test(tc, test_oneshot_reports_once_until_modify_rearms);
     tcase_add_test(tc, test_removed_handle_is_no_longer_reported);
     tcase_add_test(tc, test_closed_socket_is_not_reported_and_cannot_be_added);
+    tcase_add_test(tc, test_closed_socket_is_not_reported_while_a_duplicate_lives_on);
     tcase_add_test(tc, test_closed_poller_is_refused);
+    tcase_add_test(tc, test_poller_refuses_unknown_event_bits_and_bad_timeouts);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -215,19 +215,19 @@ POLYSOCK_EXTERN int polysock_ntohs(int64_t x, uint16_t *out);
 POLYSOCK_EXTERN int polysock_htons(int64_t x, uint16_t *out);
 
 /* inet_aton: the platform's accepting rules; packed must hold 4 bytes. */
-POLYSOCK_EXTERN int polysock_inet_aton(const char *ip, uint8_t *packed,
+POLYSOCK_EXTERN int polysock_inet_aton(const char *ip, void *packed,
                                        size_t packed_cap);
 /* inet_ntoa: packed_len must be 4 (else POLYSOCK_EPACKED); out >= 16 bytes. */
-POLYSOCK_EXTERN int polysock_inet_ntoa(const uint8_t *packed, size_t packed_len,
+POLYSOCK_EXTERN int polysock_inet_ntoa(const void *packed, size_t packed_len,
                                        char *out, size_t out_cap);
 /* inet_pton: strict; AF_INET or AF_INET6 (else -EAFNOSUPPORT); writes 4 or
  * 16 bytes and their count. */
 POLYSOCK_EXTERN int polysock_inet_pton(int family, const char *ip,
-                                       uint8_t *packed, size_t packed_cap,
+                                       void *packed, size_t packed_cap,
                                        size_t *packed_len);
 /* inet_ntop: packed_len must be 4 or 16 to match family (else
  * POLYSOCK_EPACKEDLEN); an unknown family is POLYSOCK_EFAMILY. */
-POLYSOCK_EXTERN int polysock_inet_ntop(int family, const uint8_t *packed,
+POLYSOCK_EXTERN int polysock_inet_ntop(int family, const void *packed,
                                        size_t packed_len, char *out,
                                        size_t out_cap);
 

@@ -72,7 +72,7 @@ static int copy_text(const char *text, char *out, size_t out_cap)
 
 /* The reference leaves validity to the platform: glibc accepts "1",
  * "127.1", hex and octal parts, and trailing whitespace. */
-int polysock_inet_aton(const char *ip, uint8_t *packed, size_t packed_cap)
+int polysock_inet_aton(const char *ip, void *packed, size_t packed_cap)
 {
     if (ip == NULL || packed == NULL)
         return POLYSOCK_ENULL;
@@ -85,7 +85,7 @@ int polysock_inet_aton(const char *ip, uint8_t *packed, size_t packed_cap)
     return 0;
 }
 
-int polysock_inet_ntoa(const uint8_t *packed, size_t packed_len, char *out,
+int polysock_inet_ntoa(const void *packed, size_t packed_len, char *out,
                        size_t out_cap)
 {
     if (packed == NULL || out == NULL)
@@ -103,7 +103,7 @@ static size_t packed_size(int family)
     return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
 }
 
-int polysock_inet_pton(int family, const char *ip, uint8_t *packed,
+int polysock_inet_pton(int family, const char *ip, void *packed,
                        size_t packed_cap, size_t *packed_len)
 {
     if (ip == NULL || packed == NULL || packed_len == NULL)
@@ -122,7 +122,7 @@ int polysock_inet_pton(int family, const char *ip, uint8_t *packed,
     return 0;
 }
 
-int polysock_inet_ntop(int family, const uint8_t *packed, size_t packed_len,
+int polysock_inet_ntop(int family, const void *packed, size_t packed_len,
                        char *out, size_t out_cap)
 {
     if (packed == NULL || out == NULL)
