@@ -129,7 +129,7 @@ static void check_records(const struct model *m, struct sbuf *b)
             check_field(m, r, j, b);
         sb_printf(b, "_Static_assert(sizeof(polysock_%s) == sizeof(struct "
                   "polysock_idl_%s),\n               \"polysock_%s: size "
-                  "differs from the IDL layout (a field the IDL lacks?)\");\n\n",
+                  "differs from the IDL layout (a field added or removed?)\");\n\n",
                   r->name, r->name, r->name);
     }
 }

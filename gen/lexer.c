@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Identifiers longer than this are surely a mistake, and the bound lets
- * backends format names into fixed buffers safely. */
+/* Identifiers longer than this are surely a mistake, and the bound keeps
+ * the parser's "record.field" name buffer safe. */
 #define MAX_IDENT 100
 
 struct lexer {
@@ -319,9 +319,12 @@ int lex(const char *path, const char *src, size_t len, struct token_list *out)
     out->n = 0;
     if (check_encoding(&lx) != 0)
         return -1;
-    while (lx.pos < lx.len)
-        if (lex_one(&lx) != 0)
+    while (lx.pos < lx.len) {
+        if (lex_one(&lx) != 0) {
+            token_list_free(out);
             return -1;
+        }
+    }
     emit(&lx, TOK_EOF, src + len, 0, lx.line, lx.col);
     return 0;
 }

@@ -252,10 +252,10 @@ static int check_version(const struct parser *p, const struct token *t,
 
 static int parse_library(struct parser *p, const struct token *kw, char **doc)
 {
-    const struct token *name_tok, *v = cur(p);
+    const struct token *v;
     char *name;
 
-    if (expect_ident(p, "a library name after 'library'", &name, &name_tok))
+    if (expect_ident(p, "a library name after 'library'", &name, NULL))
         return -1;
     p->m->name = name;
     if (require_doc(p, kw, *doc, "library", name))

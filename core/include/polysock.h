@@ -43,6 +43,9 @@ extern "C" {
 POLYSOCK_EXTERN const char *polysock_version(void);
 /* MAJOR * 10000 + MINOR * 100 + PATCH of the library actually loaded. */
 POLYSOCK_EXTERN int polysock_version_number(void);
+/* Fingerprint of the IDL the library was built from (16 hex digits); each
+ * generated binding refuses a library whose fingerprint is not its own. */
+POLYSOCK_EXTERN const char *polysock_abi_fingerprint(void);
 
 /* ------------------------------------------------------------------------
  * Handles

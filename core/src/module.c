@@ -3,6 +3,7 @@
  * accounting that tests read.
  */
 #include "internal.h"
+#include "polysock_fingerprint.h" /* generated from the IDL into the build tree */
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,6 +17,11 @@ int polysock_version_number(void)
 {
     return POLYSOCK_VERSION_MAJOR * 10000 + POLYSOCK_VERSION_MINOR * 100 +
            POLYSOCK_VERSION_PATCH;
+}
+
+const char *polysock_abi_fingerprint(void)
+{
+    return POLYSOCK_ABI_FINGERPRINT;
 }
 
 /* Asked of the kernel rather than compiled in: a kernel booted with

@@ -15,13 +15,19 @@
 #    does not change with a doc comment.
 #
 # Prints one line per check and ends with "N passed, M failed"; exits 1
-# when M > 0.
+# when M > 0.  VALGRIND="valgrind -q --leak-check=full --error-exitcode=9"
+# in the environment runs every polysock-gen call under it.
 
+# Under make check the paths come from the environment.
+if [ $# -eq 0 ] && [ -n "${top_builddir:-}" ]; then
+    set -- "$top_builddir/polysock-gen" "$top_srcdir"
+fi
 if [ $# -ne 2 ]; then
     echo "usage: $0 PATH_TO_polysock-gen SRCDIR" >&2
     exit 2
 fi
-GEN=$1
+# $VALGRIND is split into words on purpose: it is a command line prefix.
+GEN="${VALGRIND:+$VALGRIND }$1"
 SRCDIR=$2
 IDL=$SRCDIR/core/polysock.idl
 CC=${CC:-gcc}
@@ -58,7 +64,7 @@ for idl in "$SRCDIR"/test/gen/broken/*.idl; do
         fail "broken/$name: no '// expect: ' first line"
         continue
     fi
-    "$GEN" "$idl" --check >"$TMP/out" 2>"$TMP/err"
+    $GEN "$idl" --check >"$TMP/out" 2>"$TMP/err"
     rc=$?
     if [ "$rc" -ne 1 ]; then
         fail "broken/$name: exit status $rc, expected 1"
@@ -71,22 +77,22 @@ done
 
 # ---- 2. Every backend over the real IDL ----------------------------------------
 
-check "the real IDL parses" "$GEN" "$IDL" --check
-backends=$("$GEN" --list-backends)
+check "the real IDL parses" $GEN "$IDL" --check
+backends=$($GEN --list-backends)
 for be in $backends; do
     out=$TMP/out-$be
-    "$GEN" "$IDL" "$be" "$out" >"$TMP/stdout" 2>"$TMP/stderr"
+    $GEN "$IDL" "$be" "$out" >"$TMP/stdout" 2>"$TMP/stderr"
     rc=$?
     if [ "$rc" -ne 0 ] || [ -s "$TMP/stdout" ] || [ -s "$TMP/stderr" ]; then
         fail "backend $be: exit $rc, output: $(cat "$TMP/stdout" "$TMP/stderr")"
         continue
     fi
     pass "backend $be runs silently"
-    "$GEN" "$IDL" --list-outputs "$be" | sort >"$TMP/listed"
+    $GEN "$IDL" --list-outputs "$be" | sort >"$TMP/listed"
     (cd "$out" && find . -type f | sed 's|^\./||' | sort) >"$TMP/written"
     check "backend $be writes exactly what --list-outputs lists" \
         cmp -s "$TMP/listed" "$TMP/written"
-    "$GEN" "$IDL" "$be" "$out-again"
+    $GEN "$IDL" "$be" "$out-again"
     check "backend $be output is deterministic" diff -r "$out" "$out-again"
 done
 
@@ -126,7 +132,7 @@ sed 's/^fn listen(socket self, int backlog);/fn listen(socket self, i64 backlog)
 if cmp -s "$IDL" "$TMP/changed.idl"; then
     fail "c: could not change listen's parameter type in a copy of the IDL"
 else
-    "$GEN" "$TMP/changed.idl" c "$TMP/out-changed"
+    $GEN "$TMP/changed.idl" c "$TMP/out-changed"
     compile_check "$TMP/out-changed" "$TMP/cc-changed.log"
     check "c: a changed parameter type fails the check naming polysock_listen" \
         grep -q 'polysock_listen: header and IDL disagree' "$TMP/cc-changed.log"
@@ -134,14 +140,14 @@ fi
 
 # ---- 4. Fingerprint --------------------------------------------------------------
 
-fp=$("$GEN" "$IDL" --fingerprint)
+fp=$($GEN "$IDL" --fingerprint)
 if printf '%s\n' "$fp" | grep -Eq '^[0-9a-f]{16}$'; then
     pass "fingerprint is 16 hex digits ($fp)"
 else
     fail "fingerprint is not 16 hex digits: '$fp'"
 fi
 if [ -f "$TMP/changed.idl" ]; then
-    fp2=$("$GEN" "$TMP/changed.idl" --fingerprint)
+    fp2=$($GEN "$TMP/changed.idl" --fingerprint)
     if [ -n "$fp2" ] && [ "$fp2" != "$fp" ]; then
         pass "fingerprint changes with a parameter type ($fp2)"
     else
@@ -150,7 +156,7 @@ if [ -f "$TMP/changed.idl" ]; then
 fi
 sed 's|^/// The class of an error code\.$|/// Reworded documentation.|' \
     "$IDL" >"$TMP/redoc.idl"
-fp3=$("$GEN" "$TMP/redoc.idl" --fingerprint)
+fp3=$($GEN "$TMP/redoc.idl" --fingerprint)
 if cmp -s "$IDL" "$TMP/redoc.idl"; then
     fail "fingerprint: could not change a doc comment in a copy of the IDL"
 elif [ "$fp3" = "$fp" ]; then
