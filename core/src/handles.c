@@ -182,8 +182,12 @@ void polysock__handle_release(polysock__object *obj)
     slot *s = slot_at(index);
     uint64_t w = atomic_fetch_sub_explicit(&s->word, 1, memory_order_acq_rel);
     if ((w & WORD_REFS) == 1 && !(w & WORD_LIVE)) {
-        finalize(obj);
+        /* Under the lock that fork() holds, so a child sees the object
+         * either still in its slot or entirely gone, never half freed.
+         * Nothing here blocks: close() of a socket without SO_LINGER
+         * returns at once. */
         pthread_mutex_lock(&table_lock);
+        finalize(obj);
         free_slot_locked(index);
         pthread_mutex_unlock(&table_lock);
     }

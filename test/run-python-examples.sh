@@ -1,0 +1,443 @@
+#!/bin/sh
+# run-python-examples.sh - run the Python echo examples against each other
+# and against the C ones.
+#
+# `make check` runs it with top_builddir and top_srcdir set; `make demo`
+# adds POLYSOCK_DEMO=1, which shows each conversation instead of one line
+# per pair.  Standalone:
+#     top_builddir=BUILDDIR sh test/run-python-examples.sh
+#
+# Environment:
+#   top_builddir, top_srcdir  as for run-c-examples.sh
+#   PYTHONS           interpreters to run the examples with, space-separated
+#                     (default "/usr/bin/python3 pypy3"); one that is not
+#                     installed is reported as skipped
+#   POLYSOCK_LIBRARY  the library the binding loads (default: the build
+#                     tree's .libs/libpolysock.so.0 when it exists)
+#   PYTHONPATH        where `import polysock` is found (default: the source
+#                     tree's bindings/python)
+#
+# For each interpreter: every Python server against every Python client
+# (IPv4 and dual, over 127.0.0.1, ::1 and the name localhost), Python
+# servers against C clients, C servers against Python clients, and each
+# Python client with nothing to talk to; then, with two interpreters, one
+# interpreter's server against the other's client.  Each pair: start a
+# server on a free port, wait until it LISTENs (without connecting: it
+# serves exactly one client), run the client, then check the client
+# printed exactly  Received b'Hello, world'  (Python 3's repr of bytes) or
+# Received 'Hello, world'  (the C examples, which print Python 2's) and
+# the server printed  Connected by (...)  with the client's address.
+# Every wait is bounded; leftover processes are killed on any exit.
+# The last line is "<n> passed, <m> failed"; the status is 1 if m > 0.
+
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+: "${top_srcdir:=$here/..}"
+: "${top_builddir:=.}"
+cdir=$top_builddir/docs/examples/c
+pydir=$top_srcdir/docs/examples/python
+wait_port=$top_srcdir/test/wait-port.sh
+demo=${POLYSOCK_DEMO:-0}
+: "${PYTHONS:=/usr/bin/python3 pypy3}"
+
+if [ -z "${POLYSOCK_LIBRARY:-}" ] && [ -e "$top_builddir/.libs/libpolysock.so.0" ]; then
+    POLYSOCK_LIBRARY=$(cd "$top_builddir/.libs" && pwd)/libpolysock.so.0
+    export POLYSOCK_LIBRARY
+fi
+if [ -z "${PYTHONPATH:-}" ]; then
+    PYTHONPATH=$(cd "$top_srcdir/bindings/python" 2>/dev/null && pwd) || PYTHONPATH=
+    export PYTHONPATH
+fi
+# Unbuffered, so a server killed by its watchdog still shows what it said.
+PYTHONUNBUFFERED=1
+export PYTHONUNBUFFERED
+
+# Bounds, in seconds.  Starting is given more room than talking: the first
+# run of a libtool wrapper may relink, and PyPy starts slowly.
+START_SECS=20
+RUN_SECS=10
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/polysock-pyexamples.XXXXXX") || exit 99
+server_pid=
+client_pid=
+server_dog=
+client_dog=
+
+cleanup() {
+    for p in $server_pid $client_pid $server_dog $client_dog; do
+        kill "$p" 2>/dev/null
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+# A signal ends the script through exit, so the EXIT trap cleans up.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for prog in echo_server echo_client echo_server_dual echo_client_dual; do
+    if [ ! -x "$cdir/$prog" ]; then
+        echo "run-python-examples.sh: $cdir/$prog is missing: build it first" >&2
+        exit 99 # hard error for the automake test driver
+    fi
+    if [ ! -r "$pydir/$prog.py" ]; then
+        echo "run-python-examples.sh: $pydir/$prog.py is missing" >&2
+        exit 99
+    fi
+done
+
+procfiles=
+for f in /proc/net/tcp /proc/net/tcp6; do
+    [ -r "$f" ] && procfiles="$procfiles $f"
+done
+if [ -z "$procfiles" ]; then
+    echo "run-python-examples.sh: no /proc/net/tcp: cannot see listening ports" >&2
+    exit 77 # skip
+fi
+
+# --- helpers -------------------------------------------------------------
+
+# A program is named by two words: LANG PROG, where LANG is "c" or the path
+# of a Python interpreter and PROG is the example's name (echo_server ...).
+
+# run LANG PROG ARGS...: run the example in the foreground.
+run() {
+    lang=$1 prog=$2
+    shift 2
+    if [ "$lang" = c ]; then
+        "$cdir/$prog" "$@"
+    else
+        "$lang" "$pydir/$prog.py" "$@"
+    fi
+}
+
+# label LANG PROG: how the program is shown (python3 echo_server.py).
+label() {
+    if [ "$1" = c ]; then
+        echo "$2"
+    else
+        echo "${1##*/} $2.py"
+    fi
+}
+
+# watchdog PID SECONDS: kill PID after SECONDS unless the watchdog is
+# stopped first; $dog is its pid.  Its sleep dies with it, so nothing
+# lingers holding the output open.
+watchdog() {
+    (
+        sleep "$2" &
+        s=$!
+        trap 'kill $s 2>/dev/null; exit 0' TERM
+        wait $s
+        kill "$1" 2>/dev/null
+    ) >/dev/null 2>&1 &
+    dog=$!
+}
+
+# stop_watchdog PID
+stop_watchdog() {
+    kill "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+}
+
+# run_client LANG CLIENT HOST PORT: run it to the end, or kill it after
+# RUN_SECS; sets client_rc.
+run_client() {
+    run "$1" "$2" "$3" "$4" >"$tmp/client.out" 2>"$tmp/client.err" &
+    client_pid=$!
+    watchdog "$client_pid" "$RUN_SECS"
+    client_dog=$dog
+    wait "$client_pid"
+    client_rc=$?
+    client_pid=
+    stop_watchdog "$client_dog"
+    client_dog=
+}
+
+# True if PORT appears as a local port in any state.  Sockets in TIME_WAIT
+# count too: the examples do not set SO_REUSEADDR, so bind would fail.
+port_used() {
+    # shellcheck disable=SC2086 # word splitting of $procfiles is wanted
+    awk -v p="$(printf '%04X' "$1")" '
+        FNR > 1 { n = split($2, a, ":"); if (a[n] == p) found = 1 }
+        END { exit found ? 0 : 1 }' $procfiles
+}
+
+# Ports start at a random base below the usual ephemeral range
+# (32768..60999), so clients' own ports do not collide with them; dash has
+# no $RANDOM, awk does.
+next_port=$(awk -v pid=$$ 'BEGIN { srand(); print 20000 + (int(rand() * 12000) + pid) % 12000 }')
+
+# pick_port: set $port to the next port nothing uses.
+pick_port() {
+    tries=0
+    while :; do
+        port=$next_port
+        next_port=$((next_port >= 31999 ? 20000 : next_port + 1))
+        port_used "$port" || return 0
+        tries=$((tries + 1))
+        [ "$tries" -lt 1000 ] || return 1
+    done
+}
+
+passed=0
+failed=0
+failures=
+n=0
+
+# show FILE PREFIX: the file's lines, prefixed (the demo's conversation and
+# the details of a failure).
+show() {
+    [ -s "$1" ] && sed "s/^/$2/" "$1"
+}
+
+fail() {
+    echo "FAIL $n - $name: $1"
+    show "$tmp/server.out" "    server stdout| "
+    show "$tmp/server.err" "    server stderr| "
+    show "$tmp/client.out" "    client stdout| "
+    show "$tmp/client.err" "    client stderr| "
+    failed=$((failed + 1))
+    failures="$failures
+    $name"
+}
+
+pass() {
+    passed=$((passed + 1))
+    [ "$demo" = 1 ] || echo "ok $n - $name"
+}
+
+# start_server LANG SERVER HOST: start SERVER on HOST and a free port, and
+# wait until it listens.  A port taken between pick_port and bind makes
+# the server exit at once; then try another port.
+start_server() {
+    attempt=0
+    while [ "$attempt" -lt 3 ]; do
+        attempt=$((attempt + 1))
+        pick_port || { start_error="no free port"; return 1; }
+        run "$1" "$2" "$3" "$port" >"$tmp/server.out" 2>"$tmp/server.err" &
+        server_pid=$!
+        # wait-port.sh one second at a time, to notice a server that died.
+        waited=0
+        while [ "$waited" -lt "$START_SECS" ]; do
+            if sh "$wait_port" "$port" 1 2>/dev/null; then
+                kill -0 "$server_pid" 2>/dev/null && return 0
+                break # someone else's listener: ours died
+            fi
+            kill -0 "$server_pid" 2>/dev/null || break
+            waited=$((waited + 1))
+        done
+        if kill -0 "$server_pid" 2>/dev/null; then
+            kill "$server_pid" 2>/dev/null
+            wait "$server_pid" 2>/dev/null
+            server_pid=
+            start_error="server did not listen on port $port within ${START_SECS}s"
+            return 1
+        fi
+        wait "$server_pid" 2>/dev/null
+        server_pid=
+        grep -q 'in use' "$tmp/server.err" 2>/dev/null || {
+            start_error="server exited before listening on port $port"
+            return 1
+        }
+    done
+    start_error="ports kept being taken"
+    return 1
+}
+
+# expected_received LANG: the client's whole output.  A Python 3 client
+# prints the repr of bytes; the C clients print what the reference's
+# Python 2 client did.
+expected_received() {
+    if [ "$1" = c ]; then
+        echo "Received 'Hello, world'"
+    else
+        echo "Received b'Hello, world'"
+    fi
+}
+
+# pair SLANG SERVER SERVER_HOST CLANG CLIENT CLIENT_HOST PEER_HOST [V6]
+# PEER_HOST is the address the server must report; V6 = the peer tuple
+# has IPv6's four fields.
+pair() {
+    slang=$1 server=$2 shost=$3 clang=$4 client=$5 chost=$6 peer=$7 v6=${8:-}
+    name="$(label "$slang" "$server") $shost <- $(label "$clang" "$client") $chost"
+    n=$((n + 1))
+    : >"$tmp/client.out"
+    : >"$tmp/client.err"
+    if ! start_server "$slang" "$server" "$shost"; then
+        fail "$start_error"
+        return
+    fi
+    watchdog "$server_pid" $((RUN_SECS * 2))
+    server_dog=$dog
+    run_client "$clang" "$client" "$chost" "$port"
+    wait "$server_pid"
+    server_rc=$?
+    server_pid=
+    stop_watchdog "$server_dog"
+    server_dog=
+
+    if [ "$demo" = 1 ]; then
+        echo "--- $name"
+        echo "\$ $(label "$slang" "$server") $shost $port &"
+        echo "\$ $(label "$clang" "$client") $chost $port"
+        show "$tmp/server.out" "  server| "
+        show "$tmp/client.out" "  client| "
+        show "$tmp/server.err" "  server stderr| "
+        show "$tmp/client.err" "  client stderr| "
+    fi
+
+    # The expected output, newline included: $(...) alone would drop it.
+    want=$(expected_received "$clang")
+    expected="$want
+."
+    got=$(cat "$tmp/client.out"; echo .)
+    if [ "$v6" = v6 ]; then
+        pattern="^Connected by \('$peer', [0-9]+, 0, 0\)$"
+    else
+        pattern="^Connected by \('$peer', [0-9]+\)$"
+    fi
+    if [ "$client_rc" -ne 0 ]; then
+        fail "client exited with status $client_rc"
+    elif [ "$got" != "$expected" ]; then
+        fail "client output is not exactly: $want"
+    elif [ "$server_rc" -ne 0 ]; then
+        fail "server exited with status $server_rc"
+    elif [ "$(wc -l <"$tmp/server.out")" -ne 1 ] ||
+         ! grep -Eq "$pattern" "$tmp/server.out"; then
+        fail "server output does not match: $pattern"
+    else
+        pass
+    fi
+}
+
+# refused LANG CLIENT EXPECTED_STDOUT STDERR_PATTERN: a client with nothing
+# to talk to must fail with status 1: the IPv4 client by the uncaught
+# ConnectionRefusedError, the dual one by printing 'could not open socket'.
+refused() {
+    lang=$1 client=$2 want=$3 errpattern=$4
+    name="$(label "$lang" "$client") 127.0.0.1, nothing listening: exits 1"
+    n=$((n + 1))
+    server_pid=
+    : >"$tmp/server.out"
+    : >"$tmp/server.err"
+    pick_port || { fail "no free port"; return; }
+    run_client "$lang" "$client" 127.0.0.1 "$port"
+    if [ "$demo" = 1 ]; then
+        echo "--- $name"
+        echo "\$ $(label "$lang" "$client") 127.0.0.1 $port      (nothing listens)"
+        show "$tmp/client.out" "  client| "
+        # A traceback is long: its last line says what was raised.
+        tail -n 1 "$tmp/client.err" | sed 's/^/  client stderr| /'
+        echo "  client exit status: $client_rc"
+    fi
+    got=$(cat "$tmp/client.out")
+    if [ "$client_rc" -ne 1 ]; then
+        fail "client exited with status $client_rc, not 1"
+    elif [ "$got" != "$want" ]; then
+        fail "client stdout is not '$want'"
+    elif [ -n "$errpattern" ] && ! tail -n 1 "$tmp/client.err" | grep -Eq "$errpattern"; then
+        fail "client stderr does not end with: $errpattern"
+    else
+        pass
+    fi
+}
+
+# importable PY: check once that PY imports polysock, so that a broken
+# binding is one clear failure instead of a failure per pair.
+importable() {
+    name="${1##*/}: import polysock"
+    n=$((n + 1))
+    : >"$tmp/server.out"
+    : >"$tmp/server.err"
+    : >"$tmp/client.out"
+    "$1" -c 'import polysock' >"$tmp/client.out" 2>"$tmp/client.err" &
+    client_pid=$!
+    watchdog "$client_pid" "$START_SECS"
+    client_dog=$dog
+    wait "$client_pid"
+    client_rc=$?
+    client_pid=
+    stop_watchdog "$client_dog"
+    client_dog=
+    if [ "$client_rc" -ne 0 ]; then
+        fail "exit status $client_rc"
+        return 1
+    fi
+    pass
+}
+
+have_ipv6=no
+grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null &&
+    have_ipv6=yes
+# A name makes the dual client walk getaddrinfo's list: where localhost
+# also means ::1, that try is refused and the next one connects.
+localhost_v4=no
+command -v getent >/dev/null 2>&1 &&
+    getent ahosts localhost 2>/dev/null | grep -q '^127\.0\.0\.1 ' &&
+    localhost_v4=yes
+
+# --- the pairs ------------------------------------------------------------
+
+# python_pairs PY: everything one interpreter runs.
+python_pairs() {
+    py=$1
+    # Every Python server against every Python client.
+    for server in echo_server echo_server_dual; do
+        for client in echo_client echo_client_dual; do
+            pair "$py" "$server" 127.0.0.1 "$py" "$client" 127.0.0.1 127.0.0.1
+        done
+    done
+    if [ "$have_ipv6" = yes ]; then
+        pair "$py" echo_server_dual ::1 "$py" echo_client_dual ::1 ::1 v6
+    else
+        echo "skip - ${py##*/} dual pair over ::1: no IPv6 loopback"
+    fi
+    if [ "$localhost_v4" = yes ]; then
+        pair "$py" echo_server_dual 127.0.0.1 "$py" echo_client_dual localhost 127.0.0.1
+    else
+        echo "skip - ${py##*/} dual client to 'localhost': localhost is not 127.0.0.1 here"
+    fi
+    # Across languages, both directions, IPv4 and dual.
+    for kind in "" _dual; do
+        pair "$py" "echo_server$kind" 127.0.0.1 c "echo_client$kind" 127.0.0.1 127.0.0.1
+        pair c "echo_server$kind" 127.0.0.1 "$py" "echo_client$kind" 127.0.0.1 127.0.0.1
+    done
+    if [ "$have_ipv6" = yes ]; then
+        pair "$py" echo_server_dual ::1 c echo_client_dual ::1 ::1 v6
+        pair c echo_server_dual ::1 "$py" echo_client_dual ::1 ::1 v6
+    fi
+    refused "$py" echo_client "" '^ConnectionRefusedError: '
+    refused "$py" echo_client_dual "could not open socket" ""
+}
+
+found=
+for py in $PYTHONS; do
+    if ! path=$(command -v "$py" 2>/dev/null); then
+        echo "skip - $py: not installed"
+        continue
+    fi
+    importable "$path" || continue
+    found="$found $path"
+    python_pairs "$path"
+done
+
+# One interpreter's server against another's client, both ways.
+# shellcheck disable=SC2086 # word splitting of $found is wanted
+set -- $found
+if [ $# -ge 2 ]; then
+    pair "$1" echo_server_dual 127.0.0.1 "$2" echo_client_dual 127.0.0.1 127.0.0.1
+    pair "$2" echo_server 127.0.0.1 "$1" echo_client 127.0.0.1 127.0.0.1
+fi
+
+if [ "$n" -eq 0 ]; then
+    echo "run-python-examples.sh: none of PYTHONS ($PYTHONS) is installed" >&2
+    exit 77 # skip
+fi
+if [ "$failed" -ne 0 ]; then
+    echo "failed pairs:$failures"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
