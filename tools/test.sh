@@ -1,6 +1,7 @@
 #!/bin/sh
-# Build and run every test: the Check suite and the examples, then the same
-# under AddressSanitizer + UndefinedBehaviorSanitizer, then make distcheck.
+# Build and run every test: make check (the Check suite, the examples, the
+# generator), the Check suite under valgrind, make check again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, then make distcheck.
 # Ends with one "N passed, M failed" line over every Check test run.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +19,13 @@ run_suite() { # builddir label
 "$top/tools/build.sh" "$top/build"
 run_suite "$top/build" "normal build"
 
+# The Check suite under valgrind's memcheck: no error, no leak.
+if ! make -s -C "$top/build" check-valgrind >"$top/build/valgrind.out" 2>&1; then
+    status=1
+    echo "=== valgrind: failures ==="
+    tail -40 "$top/build/valgrind.out"
+fi
+
 "$top/tools/build.sh" "$top/build-sanitizers" --enable-sanitizers
 run_suite "$top/build-sanitizers" "sanitizer build"
 
@@ -31,6 +39,7 @@ fi
 awk -F'[:,] *' '/Checks: [0-9]+, Failures/ {
         n += $3; f += $5 + $7
     } END { printf "checks: %d passed, %d failed\n", n - f, f }' \
-    "$top/build/test/check_polysock.log" "$top/build-sanitizers/test/check_polysock.log"
+    "$top/build/test/check_polysock.log" "$top/build/valgrind.out" \
+    "$top/build-sanitizers/test/check_polysock.log"
 [ "$status" -eq 0 ] && echo "all test runs passed" || echo "SOME TEST RUNS FAILED"
 exit "$status"

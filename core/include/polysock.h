@@ -8,7 +8,9 @@
  * Conventions (see docs/architecture.md):
  *  - every fallible function returns int: 0 on success, a negative
  *    POLYSOCK_E* code on failure; results come back through out-params,
- *    which are left untouched on failure;
+ *    which are left untouched on failure (sendall's count excepted);
+ *  - a NULL pointer where one is required is POLYSOCK_ENULL; an output
+ *    string buffer too small for the result is POLYSOCK_ETOOSMALL;
  *  - sockets, pollers and result lists are handles: integers below 2^53
  *    carrying a generation count, so a stale or forged handle is refused
  *    with POLYSOCK_EBADHANDLE;
@@ -294,13 +296,17 @@ POLYSOCK_EXTERN int polysock_getservbyport(int64_t port, const char *proto,
  * Socket objects
  * ------------------------------------------------------------------------ */
 
-/* Create a socket; it starts in the default timeout mode. */
+/* Create a socket; it starts in the default timeout mode, as do sockets
+ * from socketpair, fromfd and accept.  family/type/proto report what was
+ * passed (proto 0 stays 0). */
 POLYSOCK_EXTERN int polysock_socket(int family, int type, int proto,
                                     polysock_handle *sock);
 /* A connected pair (family AF_UNIX by default in bindings). */
 POLYSOCK_EXTERN int polysock_socketpair(int family, int type, int proto,
                                         polysock_handle *a, polysock_handle *b);
-/* Duplicate fd (close-on-exec) and wrap the copy; fd stays the caller's. */
+/* Duplicate fd (close-on-exec) and wrap the copy; fd stays the caller's.
+ * The copy shares the file status flags of fd, so the default timeout mode
+ * is applied to both (blocking unless a default timeout is set). */
 POLYSOCK_EXTERN int polysock_fromfd(int fd, int family, int type, int proto,
                                     polysock_handle *sock);
 
@@ -388,6 +394,9 @@ typedef struct polysock_event {
     uint32_t reserved;
 } polysock_event;
 
+/* Errors: unknown event bits are POLYSOCK_EVALUE; wait with cap 0 is
+ * POLYSOCK_EBUFSIZE, with a negative timeout POLYSOCK_ETIMEOUTVAL.  Closing
+ * a poller wakes a wait in progress with POLYSOCK_EBADHANDLE. */
 POLYSOCK_EXTERN int polysock_poller_new(polysock_handle *poller);
 POLYSOCK_EXTERN int polysock_poller_close(polysock_handle poller);
 POLYSOCK_EXTERN int polysock_poller_add(polysock_handle poller,
