@@ -104,6 +104,13 @@ def parse_cpu_list(text):
     return cpus
 
 
+def current_cpu():
+    """The CPU this process last ran on (field 39 of /proc/self/stat)."""
+    with open("/proc/self/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[39 - 3])  # the fields after ")" start at field 3
+
+
 def pin_to(cpu):
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {cpu})
@@ -129,8 +136,13 @@ def pin_setup():
     cpus = allowed_cpus()
     if how == "split" and len(cpus) < 2:
         die("POLYSOCK_BENCH_PIN=split needs two CPUs")
-    pin_to(cpus[0])
-    return cpus[0], cpus[1] if how == "split" else cpus[0]
+    # Stay on the CPU the scheduler chose: likely the less busy one.
+    here = current_cpu()
+    bench = here if here in cpus else cpus[0]
+    pin_to(bench)
+    if how == "same":
+        return bench, bench
+    return bench, next(cpu for cpu in cpus if cpu != bench)
 
 
 # ---- the peer: a separate process, stdlib socket only -------------------
