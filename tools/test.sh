@@ -35,11 +35,11 @@ if ! make -s -C "$top/build" distcheck >"$top/build/distcheck.out" 2>&1; then
     tail -40 "$top/build/distcheck.out"
 fi
 
-# One closing line over both builds' Check runs.
+[ "$status" -eq 0 ] && echo "all test runs passed" || echo "SOME TEST RUNS FAILED"
+# The closing line: every Check test run, over all builds.
 awk -F'[:,] *' '/Checks: [0-9]+, Failures/ {
         n += $3; f += $5 + $7
     } END { printf "checks: %d passed, %d failed\n", n - f, f }' \
     "$top/build/test/check_polysock.log" "$top/build/valgrind.out" \
     "$top/build-sanitizers/test/check_polysock.log"
-[ "$status" -eq 0 ] && echo "all test runs passed" || echo "SOME TEST RUNS FAILED"
 exit "$status"
