@@ -1,5 +1,9 @@
 """bench_python.py - the polysock binding against Python's own socket module.
 
+Usage: PYTHON bench_python.py               the table (bench/run-python-bench.sh
+                                            runs it on each interpreter and mode)
+       PYTHON bench_python.py --print-mode  the mode the binding loads: api, abi
+
 Both modules run in the same process, on the same interpreter, in the same
 run, against the same peer.  Each row measures
 
@@ -31,7 +35,7 @@ module, so that PyPy's JIT traces each module's loop on its own instead of
 sharing one trace between two socket types.
 
 Environment:
-  POLYSOCK_BENCH_RUNS      rounds (default 5)
+  POLYSOCK_BENCH_RUNS      rounds (default 7)
   POLYSOCK_BENCH_PINGPONG  round trips per ping-pong run (default 50000)
   POLYSOCK_BENCH_BULK_MB   MiB per bulk run (default 256)
   POLYSOCK_BENCH_CALLS     calls per call run (default 2000000)
@@ -427,7 +431,7 @@ def print_table(rows, mode):
 
 
 def main():
-    runs = env_int("POLYSOCK_BENCH_RUNS", 5, 1, 101)
+    runs = env_int("POLYSOCK_BENCH_RUNS", 7, 1, 101)
     params = {
         "pingpong": env_int("POLYSOCK_BENCH_PINGPONG", 50000, 1, 10**8),
         "bulk": env_int("POLYSOCK_BENCH_BULK_MB", 256, 1, 1 << 20) * 1024 * 1024,
@@ -473,5 +477,9 @@ def main():
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--peer":
         peer_main(int(sys.argv[2]), int(sys.argv[3]))
+    elif sys.argv[1:] == ["--print-mode"]:
+        # For run-python-bench.sh: which mode this interpreter loads.
+        import polysock
+        print(binding_mode(polysock))
     else:
         sys.exit(main())

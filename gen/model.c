@@ -16,6 +16,7 @@ static void free_fn(struct fn *f)
         free(f->params[i].name);
         free(f->params[i].doc);
         free(f->params[i].def.text);
+        free(f->params[i].null_value.text);
     }
     free(f->params);
     free(f->name);

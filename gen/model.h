@@ -123,7 +123,20 @@ struct param {
     int len_param;           /* buffer: index of the size param holding its
                                 capacity (out) or length (in); else -1 */
     int len_of;              /* size param: index of the buffer it measures;
-                                else -1.  Bindings hide such params. */
+                                else -1.  Bindings hide such params, unless
+                                it is the capacity of an out buffer without
+                                a default: then the caller gives it. */
+    int fills;               /* out size "fills BUF": index of the out
+                                buffer whose filled length it reports (the
+                                bindings return that much); else -1 */
+    int partial;             /* out size "partial BUF": index of the in bytes
+                                buffer whose consumed length it reports, also
+                                when the fn fails or is interrupted; else -1 */
+    int filled_by;           /* buffer: index of the out size that fills it
+                                or reports its progress; else -1 */
+    struct default_value null_value; /* "null VALUE": the value the host
+                                language's null (None, nil, null) stands
+                                for, both ways; DEF_NONE when absent */
     struct location loc;
 };
 

@@ -3,6 +3,7 @@ timeouts of recv, accept, connect and send.  Bounds are generous: a timeout
 must not fire early, and must fire well within a second of its due time."""
 
 import errno
+import time
 
 import pytest
 
@@ -66,7 +67,11 @@ def test_timeout_mode_reads_available_data_at_once(pair):
 
 def test_blocking_recv_waits_for_data(pair):
     a, b = pair
-    sender = Background(lambda: __import__("time").sleep(0.2) or b.sendall(b"late"))
+    def send_later():
+        time.sleep(0.2)
+        b.sendall(b"late")
+
+    sender = Background(send_later)
     with Elapsed() as elapsed:
         assert a.recv(4) == b"late"
     sender.value(5)
