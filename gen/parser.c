@@ -19,10 +19,18 @@ struct parser {
     const struct token *toks;
     size_t pos;
     struct model *m;
-    /* Per fn: the token naming each parameter's length parameter (or NULL),
-     * kept here rather than in the model, which has no use for tokens. */
-    const struct token **lentoks;
-    size_t nlentoks;
+    /* Per fn, per parameter: the tokens naming other parameters (its
+     * [LEN], the buffer after "fills" or "partial"), resolved once every
+     * parameter is known; kept here because the model has no use for
+     * tokens. */
+    struct param_refs *refs;
+    size_t nrefs;
+};
+
+struct param_refs {
+    const struct token *len;     /* NAME[LEN] */
+    const struct token *fills;   /* fills BUF */
+    const struct token *partial; /* partial BUF */
 };
 
 /* ---- Token access and diagnostics ----------------------------------- */
@@ -700,6 +708,93 @@ static int check_param(const struct parser *p, const struct param *pa,
     return 0;
 }
 
+/* "null VALUE": a negative number the host language's null stands for. */
+static int parse_null(struct parser *p, struct param *pa,
+                      const struct token *kw)
+{
+    enum type_kind k = pa->type.kind;
+    const struct token *t = cur(p);
+
+    if (pa->null_value.kind != DEF_NONE)
+        return error_at(p, kw, "duplicate 'null' on parameter '%s'",
+                        pa->name);
+    if (k != TY_DOUBLE && k != TY_INT && k != TY_I32 && k != TY_I64)
+        return error_at(p, kw, "'null' on %s parameter '%s': only double "
+                        "and signed integer parameters take it",
+                        model_type_name(p->m, pa->type), pa->name);
+    if (t->kind == TOK_INT) {
+        pa->null_value.kind = DEF_INT;
+        pa->null_value.i = t->ival;
+        pa->null_value.d = (double)t->ival;
+    } else if (t->kind == TOK_DOUBLE && k == TY_DOUBLE) {
+        pa->null_value.kind = DEF_DOUBLE;
+        pa->null_value.d = t->dval;
+    } else {
+        return expected(p, k == TY_DOUBLE ? "a number after 'null'"
+                                          : "an integer after 'null'");
+    }
+    advance(p);
+    pa->null_value.text = xstrndup(t->start, t->len);
+    /* Negative, so that every value the parameter really takes is >= 0 and
+     * a binding can refuse explicit negatives before the call. */
+    if (pa->null_value.d >= 0)
+        return error_at(p, t, "null value %s of parameter '%s' must be "
+                        "negative", pa->null_value.text, pa->name);
+    if (pa->null_value.kind == DEF_INT && !int_fits(k, pa->null_value.i))
+        return error_at(p, t, "null value %s is out of range for %s "
+                        "parameter '%s'", pa->null_value.text,
+                        model_kind_name(k), pa->name);
+    return 0;
+}
+
+/* "fills BUF" / "partial BUF": remember the buffer's name for later. */
+static int parse_buffer_ref(struct parser *p, const struct param *pa,
+                            const struct token *kw,
+                            const struct token **ref)
+{
+    if (*ref != NULL)
+        return error_at(p, kw, "duplicate '%.*s' on parameter '%s'",
+                        (int)kw->len, kw->start, pa->name);
+    if (pa->dir != DIR_OUT || pa->type.kind != TY_SIZE)
+        return error_at(p, kw, "'%.*s' is only allowed on an out size "
+                        "parameter", (int)kw->len, kw->start);
+    if (cur(p)->kind != TOK_IDENT)
+        return expected(p, "a buffer parameter name");
+    *ref = advance(p);
+    return 0;
+}
+
+/* The annotations after a parameter, in any order: "fills BUF",
+ * "partial BUF", "null VALUE". */
+static int parse_annotations(struct parser *p, struct param *pa,
+                             size_t index)
+{
+    struct param_refs *r = &p->refs[index];
+
+    for (;;) {
+        const struct token *kw = cur(p);
+        int rc;
+
+        if (tok_is(kw, "fills")) {
+            advance(p);
+            rc = parse_buffer_ref(p, pa, kw, &r->fills);
+        } else if (tok_is(kw, "partial")) {
+            advance(p);
+            rc = parse_buffer_ref(p, pa, kw, &r->partial);
+        } else if (tok_is(kw, "null")) {
+            advance(p);
+            rc = parse_null(p, pa, kw);
+        } else {
+            return 0;
+        }
+        if (rc != 0)
+            return rc;
+        if (r->fills != NULL && r->partial != NULL)
+            return error_at(p, kw, "parameter '%s' cannot both fill and "
+                            "report progress", pa->name);
+    }
+}
+
 /* The direction and 'optional' keywords, in this order, both optional. */
 static void parse_param_flags(struct parser *p, struct param *pa)
 {
@@ -727,8 +822,12 @@ static int parse_param(struct parser *p, struct fn *f)
     pa->doc = doc;
     pa->len_param = -1;
     pa->len_of = -1;
+    pa->fills = -1;
+    pa->partial = -1;
+    pa->filled_by = -1;
     pa->loc = loc_of(cur(p));
-    p->lentoks = xpush(p->lentoks, &p->nlentoks, sizeof *p->lentoks);
+    p->refs = xpush(p->refs, &p->nrefs, sizeof *p->refs);
+    memset(&p->refs[index], 0, sizeof p->refs[index]);
     parse_param_flags(p, pa);
     type_tok = cur(p);
     if (type_tok->kind != TOK_IDENT)
@@ -751,10 +850,11 @@ static int parse_param(struct parser *p, struct fn *f)
         if (expect_punct(p, "]", "']' after the length parameter name"))
             return -1;
     }
-    p->lentoks[index] = len_tok;
-    if (check_param(p, pa, index, type_tok, name_tok, len_tok))
+    p->refs[index].len = len_tok;
+    if (check_param(p, pa, index, type_tok, name_tok, len_tok) ||
+        parse_default(p, pa))
         return -1;
-    return parse_default(p, pa);
+    return parse_annotations(p, pa, index);
 }
 
 /* Resolve each buffer's [LEN] now that every parameter is known (the length
@@ -764,7 +864,7 @@ static int link_buffers(const struct parser *p, struct fn *f)
     size_t i;
 
     for (i = 0; i < f->nparams; i++) {
-        const struct token *t = p->lentoks[i];
+        const struct token *t = p->refs[i].len;
         struct param *buf = &f->params[i], *len;
         char *name;
         int j;
@@ -792,18 +892,68 @@ static int link_buffers(const struct parser *p, struct fn *f)
         if (len->len_of >= 0)
             return error_at(p, t, "length parameter '%s' already measures "
                             "'%s'", len->name, f->params[len->len_of].name);
-        if (len->def.kind != DEF_NONE)
-            return error_at(p, t, "length parameter '%s' cannot have a "
-                            "default", len->name);
+        /* The default of an out buffer's capacity is how much a binding
+         * allocates when the caller does not say; an in buffer's length is
+         * always the buffer's own. */
+        if (len->def.kind != DEF_NONE && buf->dir == DIR_IN)
+            return error_at(p, t, "length parameter '%s' of in buffer '%s' "
+                            "cannot have a default", len->name, buf->name);
+        if (len->def.kind != DEF_NONE &&
+            (len->def.kind != DEF_INT || len->def.i <= 0))
+            return error_at(p, t, "capacity '%s' of '%s' must default to a "
+                            "positive integer", len->name, buf->name);
         buf->len_param = j;
         len->len_of = (int)i;
     }
     return 0;
 }
 
+/* Resolve "fills BUF" and "partial BUF" (BUF may come after the size). */
+static int link_progress(const struct parser *p, struct fn *f)
+{
+    size_t i;
+
+    for (i = 0; i < f->nparams; i++) {
+        const struct token *t = p->refs[i].fills ? p->refs[i].fills
+                                                 : p->refs[i].partial;
+        bool fills = p->refs[i].fills != NULL;
+        struct param *size = &f->params[i], *buf;
+        char *name;
+        int j;
+
+        if (t == NULL)
+            continue;
+        name = xstrndup(t->start, t->len);
+        j = model_find_param(f, name);
+        free(name);
+        if (j < 0)
+            return error_at(p, t, "'%.*s' is not a parameter of fn '%s'",
+                            (int)t->len, t->start, f->name);
+        buf = &f->params[j];
+        if (fills && (buf->dir != DIR_OUT || buf->len_param < 0 ||
+                      buf->type.kind == TY_STRING))
+            return error_at(p, t, "'%s' fills '%s', which is not an out "
+                            "bytes or record buffer", size->name, buf->name);
+        if (!fills && (buf->dir != DIR_IN || buf->type.kind != TY_BYTES))
+            return error_at(p, t, "'%s' reports the progress of '%s', which "
+                            "is not an in bytes buffer", size->name,
+                            buf->name);
+        if (buf->filled_by >= 0)
+            return error_at(p, t, "'%s' is already %s by '%s'", buf->name,
+                            fills ? "filled" : "reported",
+                            f->params[buf->filled_by].name);
+        if (fills)
+            size->fills = j;
+        else
+            size->partial = j;
+        buf->filled_by = (int)i;
+    }
+    return 0;
+}
+
 static int parse_params(struct parser *p, struct fn *f)
 {
-    p->nlentoks = 0;
+    p->nrefs = 0;
     if (expect_punct(p, "(", "'(' after fn name"))
         return -1;
     if (tok_is(cur(p), ")")) {
@@ -819,7 +969,9 @@ static int parse_params(struct parser *p, struct fn *f)
             return -1;
     }
     advance(p);
-    return link_buffers(p, f);
+    if (link_buffers(p, f))
+        return -1;
+    return link_progress(p, f);
 }
 
 static int parse_return(struct parser *p, struct fn *f)
@@ -983,7 +1135,7 @@ int parse_idl(const char *path, const char *src, size_t len, struct model *m)
     p.m = m;
     while ((rc = parse_decl(&p)) == 0)
         ;
-    free(p.lentoks);
+    free(p.refs);
     token_list_free(&tl);
     if (rc < 0) {
         model_free(m);

@@ -18,14 +18,6 @@
 #include <linux/netlink.h>
 #endif
 
-/* EAI_SYSTEM means "see errno": report the OS error itself. */
-static int gai_failure(int eai, int err)
-{
-    if (eai == EAI_SYSTEM && err != 0)
-        return polysock__from_errno(err);
-    return polysock__gai_code(eai);
-}
-
 int polysock_addr_set(polysock_addr *addr, int family, const char *host,
                       int64_t port)
 {
@@ -91,7 +83,7 @@ static int lookup_first(const char *host, int family, int flags,
     hints.ai_flags = flags;
     int eai = getaddrinfo(host, NULL, &hints, &res);
     if (eai != 0)
-        return gai_failure(eai, errno);
+        return polysock__gai_failure(eai, errno);
     int rc = copy_first(res, out);
     freeaddrinfo(res);
     return rc;
@@ -108,7 +100,7 @@ static int wildcard_unspec(polysock__sockaddr *out)
     hints.ai_flags = AI_PASSIVE;
     int eai = getaddrinfo(NULL, "0", &hints, &res);
     if (eai != 0)
-        return gai_failure(eai, errno);
+        return polysock__gai_failure(eai, errno);
     int rc = res->ai_next != NULL ? POLYSOCK_EMULTIADDR : copy_first(res, out);
     freeaddrinfo(res);
     return rc;

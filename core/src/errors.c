@@ -68,6 +68,13 @@ static const lib_error lib_errors[] = {
      "address family mismatched"},
 };
 
+int polysock__gai_failure(int eai, int err)
+{
+    if (eai == EAI_SYSTEM && err != 0)
+        return polysock__from_errno(err);
+    return polysock__gai_code(eai);
+}
+
 static const lib_error *find_lib_error(int code)
 {
     for (size_t i = 0; i < sizeof lib_errors / sizeof lib_errors[0]; i++)

@@ -120,6 +120,9 @@ int polysock__resolve_host(const char *host, int family,
 static inline int polysock__from_errno(int err) { return -err; }
 static inline int polysock__gai_code(int eai) { return -(POLYSOCK_GAI_BASE - eai); }
 static inline int polysock__herror_code(int herr) { return -(POLYSOCK_HERROR_BASE + herr); }
+/* The code of a failed getaddrinfo/getnameinfo; EAI_SYSTEM means "see
+ * errno" (err), so the OS error itself is reported. */
+int polysock__gai_failure(int eai, int err);
 
 /* ---- wait.c: deadlines, timeouts and interrupted calls. ---- */
 #define POLYSOCK__NO_DEADLINE INT64_MAX

@@ -23,14 +23,6 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-/* EAI_SYSTEM means "see errno": report the OS error itself. */
-static int gai_failure(int eai, int err)
-{
-    if (eai == EAI_SYSTEM && err != 0)
-        return polysock__from_errno(err);
-    return polysock__gai_code(eai);
-}
-
 static int copy_out(const char *s, char *out, size_t out_cap)
 {
     if (out == NULL)
@@ -567,7 +559,7 @@ int polysock_getaddrinfo(const char *host, const char *port, int family,
     hints.ai_flags = flags;
     int eai = getaddrinfo(null_if_empty(host), null_if_empty(port), &hints, &res);
     if (eai != 0)
-        return gai_failure(eai, errno);
+        return polysock__gai_failure(eai, errno);
     addrinfo_list *l = addrinfo_new();
     int rc = l != NULL ? addrinfo_fill(l, res) : -ENOMEM;
     freeaddrinfo(res);
@@ -680,7 +672,7 @@ static int nameinfo_sockaddr(const polysock_addr *sa, struct addrinfo **res)
     hints.ai_flags = AI_NUMERICHOST;
     int eai = getaddrinfo(host, port, &hints, res);
     if (eai != 0)
-        return gai_failure(eai, errno);
+        return polysock__gai_failure(eai, errno);
     int rc = 0;
     if ((*res)->ai_next != NULL)
         rc = POLYSOCK_EMULTIADDR;
@@ -719,7 +711,7 @@ int polysock_getnameinfo(const polysock_addr *sockaddr, int flags, char *host,
     int err = errno;
     freeaddrinfo(res);
     if (eai != 0)
-        return gai_failure(eai, err);
+        return polysock__gai_failure(eai, err);
     if (strlen(hbuf) >= host_cap || strlen(sbuf) >= service_cap)
         return POLYSOCK_ETOOSMALL;
     copy_out(hbuf, host, host_cap);
