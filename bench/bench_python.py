@@ -361,16 +361,8 @@ ROWS = [
 
 
 def binding_mode(polysock):
-    """The mode the binding loaded (api or abi), as it reports it."""
-    for name in ("_mode", "MODE", "mode", "_backend"):
-        value = getattr(polysock, name, None)
-        if isinstance(value, str):
-            return value.lower()
-    for sub in ("_ffi", "_native", "_loader", "_binding"):
-        value = getattr(getattr(polysock, sub, None), "MODE", None)
-        if isinstance(value, str):
-            return value.lower()
-    return (os.environ.get("POLYSOCK_PYTHON_MODE", "") or "unknown").lower()
+    """The mode the binding loaded: api (compiled module) or abi (dlopen)."""
+    return polysock.mode
 
 
 def target(kind, mode):

@@ -9,6 +9,8 @@ const struct backend *const backends[] = {
     &backend_c,
     &backend_json,
     &backend_docs,
+    &backend_python,
+    &backend_node,
 };
 
 const size_t nbackends = sizeof backends / sizeof backends[0];

@@ -24,6 +24,8 @@ struct backend {
 extern const struct backend backend_c;
 extern const struct backend backend_json;
 extern const struct backend backend_docs;
+extern const struct backend backend_python;
+extern const struct backend backend_node;
 
 extern const struct backend *const backends[];
 extern const size_t nbackends;

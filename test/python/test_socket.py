@@ -214,9 +214,13 @@ def test_send_accepts_bytes_like_objects(tcp_pair):
     assert recv_exactly(conn, 4) == b"abcd"
 
 
-def test_recv_zero_bytes(tcp_pair):
+def test_recv_zero_bytes_returns_at_once(tcp_pair):
+    # CPython answers recv(0) without asking the kernel (which may block);
+    # the timeout turns a blocking implementation into a failure, not a hang.
     cli, conn = tcp_pair
+    conn.settimeout(2)
     assert conn.recv(0) == b""
+    assert conn.recv_into(bytearray(0)) == 0
 
 
 def test_recv_into_bytearray(tcp_pair):

@@ -111,7 +111,7 @@ def test_threads_share_one_socket_for_sending(pair):
 
     def sender(i):
         for j in range(per_thread):
-            a.sendall(b"%02d:%012d" % (i, j))  # exactly msg_len bytes
+            a.sendall(b"%02d:%013d" % (i, j))  # exactly msg_len bytes
 
     senders = [threading.Thread(target=sender, args=(i,)) for i in range(n_threads)]
     reader = Background(recv_exactly, b, n_threads * per_thread * msg_len)
@@ -125,4 +125,4 @@ def test_threads_share_one_socket_for_sending(pair):
     messages = [data[i:i + msg_len] for i in range(0, len(data), msg_len)]
     for i in range(n_threads):
         mine = [m for m in messages if m.startswith(b"%02d:" % i)]
-        assert mine == [b"%02d:%012d" % (i, j) for j in range(per_thread)]
+        assert mine == [b"%02d:%013d" % (i, j) for j in range(per_thread)]
