@@ -85,9 +85,13 @@ class Background:
         finally:
             self.finished_at = time.monotonic()
 
-    def join(self, timeout):
+    def wait(self, timeout):
+        """True when the function finished within timeout seconds."""
         self._thread.join(timeout)
-        if self._thread.is_alive():
+        return not self._thread.is_alive()
+
+    def join(self, timeout):
+        if not self.wait(timeout):
             raise AssertionError("background thread still running after %gs"
                                  % timeout)
         return self

@@ -102,6 +102,7 @@ def test_closed_socket_use_is_ebadf(method):
     with pytest.raises(OSError) as info:
         CLOSED_SOCKET_CALLS[method](s)
     assert info.value.errno == errno.EBADF
+    assert info.value.strerror == os.strerror(errno.EBADF)
 
 
 def test_connect_ex_on_a_closed_socket_returns_ebadf():

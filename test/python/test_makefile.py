@@ -160,6 +160,15 @@ def test_raw_file_of_a_nonblocking_socket_reads_none(pair):
     r.close()
 
 
+def test_makefile_read_times_out_with_the_socket(pair):
+    a, b = pair
+    a.settimeout(0.2)
+    b.sendall(b"partial")
+    with a.makefile("rb") as f:
+        with pytest.raises(polysock.timeout):
+            f.readline()  # no newline ever comes
+
+
 def test_invalid_mode_is_valueerror(pair):
     with pytest.raises(ValueError):
         pair[0].makefile("x")

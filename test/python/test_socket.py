@@ -207,6 +207,12 @@ def test_recv_with_msg_peek(tcp_pair):
     assert conn.recv(4, polysock.MSG_WAITALL) == b"peek"
 
 
+def test_recv_flags_reach_the_kernel(tcp_pair):
+    cli, conn = tcp_pair  # blocking, yet MSG_DONTWAIT makes this one call not
+    with pytest.raises(BlockingIOError):
+        conn.recv(10, polysock.MSG_DONTWAIT)
+
+
 def test_send_accepts_bytes_like_objects(tcp_pair):
     cli, conn = tcp_pair
     cli.sendall(bytearray(b"ab"))
@@ -453,6 +459,19 @@ def test_unix_abstract_name_is_bytes(socks):
     socks.track(conn)
     conn.sendall(b"abstract")
     assert recv_exactly(cli, 8) == b"abstract"
+
+
+def test_unnamed_unix_addresses(socks, short_tmpdir):
+    # Python 3: a socketpair end has the empty name; a datagram from an
+    # unbound sender has no address at all (None).
+    a, b = socks.pair()
+    assert a.getsockname() == "" and a.getpeername() == ""
+    path = os.path.join(short_tmpdir, "dgram.sock")
+    rx = socks.socket(polysock.AF_UNIX, polysock.SOCK_DGRAM)
+    rx.bind(path)
+    tx = socks.socket(polysock.AF_UNIX, polysock.SOCK_DGRAM)
+    tx.sendto(b"anon", path)
+    assert rx.recvfrom(10) == (b"anon", None)
 
 
 def test_unix_path_too_long_is_oserror(socks):

@@ -19,10 +19,9 @@ def blocked_call_woken_by_close(sock, call, rescue):
         worker.error or worker.result,)
     closed_at = time.monotonic()
     sock.close()
-    worker._thread.join(2.0)
-    if worker.alive():
+    if not worker.wait(2.0):
         rescue()
-        worker._thread.join(5.0)
+        worker.wait(5.0)
         pytest.fail("close() did not wake the thread blocked in the call")
     return worker, worker.finished_at - closed_at
 
