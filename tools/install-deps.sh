@@ -2,7 +2,8 @@
 # Install the Debian 12 packages polysock needs to build and test, if any is
 # missing.  Uses sudo when not run as root.
 set -eu
-PACKAGES="gcc make autoconf automake libtool pkg-config check netbase valgrind"
+PACKAGES="gcc make autoconf automake libtool pkg-config check netbase valgrind
+  python3-cffi python3-pytest python3-exceptiongroup pypy3 pypy3-dev"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

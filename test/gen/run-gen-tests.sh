@@ -127,7 +127,7 @@ fi
 
 # A copy of the IDL with one parameter type changed must fail the check,
 # naming the function.
-sed 's/^fn listen(socket self, int backlog);/fn listen(socket self, i64 backlog);/' \
+sed 's/^fn listen(socket self, int backlog/fn listen(socket self, i64 backlog/' \
     "$IDL" >"$TMP/changed.idl"
 if cmp -s "$IDL" "$TMP/changed.idl"; then
     fail "c: could not change listen's parameter type in a copy of the IDL"
