@@ -5,58 +5,62 @@ Usage: PYTHON bench_python.py               the table (bench/run-python-bench.sh
        PYTHON bench_python.py --print-mode  the mode the binding loads: api, abi
 
 Both modules run in the same process, on the same interpreter, in the same
-run, against the same peer.  Each row measures
+run, against identical peers.  The rows:
 
-  socketpair ping-pong   1-byte round trips per second over socketpair()
-  tcp ping-pong          the same over loopback TCP (TCP_NODELAY)
-  tcp bulk sendall       MiB/s of sendall() with a 64 KiB buffer
-  tcp bulk recv_into     MiB/s of recv_into() with a 64 KiB buffer
-  gettimeout call        the cost of a trivial method call (ns per call)
+  ping-pong, 2 CPUs    1-byte round trips per second over socketpair() and
+                       over loopback TCP (TCP_NODELAY), the peer on another
+                       CPU: what two processes see, about 50-60 us a round
+                       trip on a VM, most of it the wake-up of the other CPU
+  ping-pong, 1 CPU     the same with the peer on the bench's CPU: a round
+                       trip is a few microseconds, so the wrapper code's
+                       cost is the largest share it can ever be (no target:
+                       it shows that cost, in "extra")
+  tcp bulk sendall     MiB/s of sendall() with a 64 KiB buffer
+  tcp bulk recv_into   MiB/s of recv_into() with a 64 KiB buffer
+  gettimeout call      the cost of a trivial method call (no target)
 
-The peer is a separate process that uses the stdlib socket module only (on
-CPython whatever the bench runs on, since CPython's peer is the cheaper),
-so it costs the same whichever module it serves.  The bench hands it the
-far end of each connection over a Unix socket (SCM_RIGHTS): the module
-under test creates its own end (socketpair(), or socket() + connect()), and
-the far end of a TCP connection is accepted by a stdlib listener.
+Each peer is a separate process that uses the stdlib socket module only (on
+CPython whatever the bench runs on: its peer is the cheaper), one per module
+under test, so the peer costs the same whichever module it serves.  The
+bench hands it the far end of each connection over a Unix socket
+(SCM_RIGHTS): the module under test creates its own end (socketpair(), or
+socket() + connect()); the far end of a TCP connection is accepted by a
+stdlib listener.
 
-The two modules run back to back in every round, alternating which goes
-first, and the ratio polysock/stdlib is taken per round, so noise that hits
-a whole round cancels out; the table shows the median ratio and its spread
-over the rounds.  Ratios are of speed: above 1 means polysock is faster
-(for the call row too: stdlib ns / polysock ns).
+Noise: in each round both modules' connections are open at once and the
+timed work alternates between them in 16 blocks (alternating who goes
+first), so a slow spell of the machine costs both sides alike; the ratio
+polysock/stdlib is taken per round and the table shows its median and its
+spread over the rounds.  Ratios are of speed: above 1, polysock is faster
+(for the call row too: stdlib ns / polysock ns).  "extra" is the median of
+polysock's time minus stdlib's per operation (round trip, 64 KiB call,
+call): what the binding adds.
 
 Targets (median ratio): on PyPy >= 1.0 for ping-pong and bulk; on CPython
-ping-pong >= 0.95 in API mode and >= 0.9 in ABI mode, bulk >= 0.98; the
-call row is reported without a target.
+ping-pong >= 0.95 in API mode and >= 0.9 in ABI mode, bulk >= 0.98.
 
-The benchmark code (the loops the clock measures) is compiled once per
-module, so that PyPy's JIT traces each module's loop on its own instead of
-sharing one trace between two socket types.
+The timed loops are compiled once per module, so that PyPy's JIT traces
+each module's loop on its own instead of sharing one trace between two
+socket types.
 
 Environment:
-  POLYSOCK_BENCH_RUNS      rounds (default 7)
-  POLYSOCK_BENCH_PINGPONG  round trips per ping-pong run (default 50000)
-  POLYSOCK_BENCH_BULK_MB   MiB per bulk run (default 256)
-  POLYSOCK_BENCH_CALLS     calls per call run (default 2000000)
-  POLYSOCK_BENCH_ROWS      only the rows whose name contains this text
-  POLYSOCK_BENCH_PIN       same (default): the bench and its peer share one
-                           CPU; split: one CPU each; off: no pinning
-  POLYSOCK_BENCH_STRICT    1: exit 1 when a row misses its target
-  POLYSOCK_BENCH_PEER_PYTHON  the peer's interpreter
-  POLYSOCK_PYTHON_MODE     api or abi: read by the binding; shown here
-  POLYSOCK_LIBRARY         read by the binding
-
-Why pin: on a VM a wake-up across CPUs costs tens of microseconds and
-varies from run to run, which drowns the binding's own cost.  Sharing one
-CPU makes a round trip two context switches: steady, and the share of the
-wrapper code is the largest it can be, so the ratio is the strictest one.
+  POLYSOCK_BENCH_RUNS        rounds (default 7)
+  POLYSOCK_BENCH_PINGPONG    round trips per side and round, 1 CPU
+                             (default 40000)
+  POLYSOCK_BENCH_PINGPONG_2CPU  the same with 2 CPUs (default 8000)
+  POLYSOCK_BENCH_BULK_MB     MiB per side and round of a bulk row (default 256)
+  POLYSOCK_BENCH_CALLS       calls per side and round (default 1000000)
+  POLYSOCK_BENCH_ROWS        only the rows whose name contains this text
+  POLYSOCK_BENCH_STRICT      1: exit 1 when a row misses its target
+  POLYSOCK_BENCH_PEER_PYTHON the peers' interpreter
+  POLYSOCK_PYTHON_MODE       api or abi: read by the binding; shown here
+  POLYSOCK_LIBRARY           read by the binding
 """
 
 import os
 import platform
 import shutil
-import socket as stdlib_socket  # the peer, the listener, fd passing
+import socket as stdlib_socket  # the peers, the listener, fd passing
 import statistics
 import subprocess
 import sys
@@ -64,8 +68,9 @@ import time
 
 CHUNK = 64 * 1024          # one bulk call, both modules
 PEER_BUF = 256 * 1024      # the peer reads and writes bigger, so it keeps up
+BLOCKS = 16                # timed blocks per side and round
 WARMUP_TRIPS = 3000        # untimed round trips: caches, and PyPy's JIT
-WARMUP_CALLS = 20000       # untimed calls, for the same reasons
+WARMUP_TRIPS_2CPU = 300    # the same at ~60 us each (the loop is JITted by then)
 IS_PYPY = platform.python_implementation() == "PyPy"
 
 
@@ -131,27 +136,22 @@ def pin_to(cpu):
 
 
 def pin_setup():
-    """Pin this process; return (bench CPU, peer CPU), None when unpinned."""
-    how = os.environ.get("POLYSOCK_BENCH_PIN", "") or "same"
-    if how not in ("same", "split", "off"):
-        die("POLYSOCK_BENCH_PIN must be same, split or off, not %r" % how)
-    if how == "off":
-        return None, None
+    """Pin the bench; return (its CPU, another CPU or None)."""
     cpus = allowed_cpus()
-    if how == "split" and len(cpus) < 2:
-        die("POLYSOCK_BENCH_PIN=split needs two CPUs")
     # Stay on the CPU the scheduler chose: likely the less busy one.
     here = current_cpu()
     bench = here if here in cpus else cpus[0]
     pin_to(bench)
-    if how == "same":
-        return bench, bench
-    return bench, next(cpu for cpu in cpus if cpu != bench)
+    other = next((cpu for cpu in cpus if cpu != bench), None)
+    return bench, other
 
 
-# ---- the peer: a separate process, stdlib socket only -------------------
+# ---- the peers: separate processes, stdlib socket only -------------------
+#
+# Each command serves one connection until the bench closes it, in blocks
+# the bench times one by one.
 
-def peer_echo(conn, _arg):
+def peer_echo(conn, _block):
     while True:
         data = conn.recv(1024)
         if not data:
@@ -159,34 +159,38 @@ def peer_echo(conn, _arg):
         conn.sendall(data)
 
 
-def peer_discard(conn, total):
-    """Read TOTAL bytes, then acknowledge with one byte."""
+def peer_discard(conn, block):
+    """Read BLOCK bytes, acknowledge with one byte; again until EOF."""
     buf = bytearray(PEER_BUF)
-    got = 0
-    while got < total:
-        n = conn.recv_into(buf)
-        if not n:
-            raise EOFError("bench closed after %d of %d bytes" % (got, total))
-        got += n
-    conn.sendall(b"k")
+    while True:
+        got = 0
+        while got < block:
+            n = conn.recv_into(buf, min(PEER_BUF, block - got))
+            if not n:
+                if got:
+                    raise EOFError("bench closed in a block")
+                return
+            got += n
+        conn.sendall(b"k")
 
 
-def peer_source(conn, total):
-    """Wait for the bench's go byte (its clock starts there), then send."""
-    if conn.recv(1) != b"g":
-        raise EOFError("no go byte")
+def peer_source(conn, block):
+    """At each go byte (the bench's clock starts there), send BLOCK bytes."""
     view = memoryview(bytes(PEER_BUF))
-    left = total
-    while left:
-        left -= conn.send(view[:min(left, PEER_BUF)])
+    while True:
+        go = conn.recv(1)
+        if not go:
+            return
+        left = block
+        while left:
+            left -= conn.send(view[:min(left, PEER_BUF)])
 
 
 PEER_COMMANDS = {"echo": peer_echo, "discard": peer_discard, "source": peer_source}
 
 
 def peer_main(ctl_fd, cpu):
-    if cpu >= 0:
-        pin_to(cpu)
+    pin_to(cpu)
     ctl = stdlib_socket.socket(fileno=ctl_fd)
     while True:
         msg, fds, _, _ = stdlib_socket.recv_fds(ctl, 64, 1)
@@ -199,36 +203,54 @@ def peer_main(ctl_fd, cpu):
 
 
 class Peer:
+    """One peer process on one CPU, serving one connection at a time."""
+
     def __init__(self, python, cpu):
         self.ctl, theirs = stdlib_socket.socketpair()
         self.proc = subprocess.Popen(
-            [python, os.path.abspath(__file__), "--peer", str(theirs.fileno()),
-             str(-1 if cpu is None else cpu)],
+            [python, os.path.abspath(__file__), "--peer", str(theirs.fileno()), str(cpu)],
             pass_fds=[theirs.fileno()])
         theirs.close()
-        self.listener = stdlib_socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(4)
-        self.address = self.listener.getsockname()
 
     def hand(self, fd, command, arg):
         """Give the peer FD (a duplicate travels) and what to do with it."""
         stdlib_socket.send_fds(self.ctl, [("%s %d" % (command, arg)).encode()], [fd])
 
     def wait_done(self):
-        """Wait until the peer has finished with the last connection."""
+        """Wait until the peer has finished with its connection."""
         if self.ctl.recv(1) != b"d":
-            die("the peer died (exit status %s)" % self.proc.wait())
+            die("a peer died (exit status %s)" % self.proc.wait())
 
     def close(self):
         self.ctl.close()
-        self.listener.close()
         self.proc.wait()
 
 
-# ---- connections made by the module under test ---------------------------
+class Peers:
+    """The peer of each side on each CPU, started when first needed."""
 
-def open_conn(mod, peer, transport, command, arg):
+    def __init__(self, python):
+        self.python = python
+        self.peers = {}
+        self.listener = stdlib_socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+
+    def get(self, side, cpu):
+        key = (side.name, cpu)
+        if key not in self.peers:
+            self.peers[key] = Peer(self.python, cpu)
+        return self.peers[key]
+
+    def close(self):
+        for peer in self.peers.values():
+            peer.close()
+        self.listener.close()
+
+
+def open_conn(side, peer, listener, transport, command, arg):
+    """The module under test's end of a connection whose far end PEER has."""
+    mod = side.mod
     if transport == "unix":
         mine, theirs = mod.socketpair()
         peer.hand(theirs.fileno(), command, arg)
@@ -236,8 +258,8 @@ def open_conn(mod, peer, transport, command, arg):
         return mine
     mine = mod.socket(mod.AF_INET, mod.SOCK_STREAM)
     mine.setsockopt(mod.IPPROTO_TCP, mod.TCP_NODELAY, 1)
-    mine.connect(peer.address)
-    theirs, _ = peer.listener.accept()
+    mine.connect(listener.getsockname())
+    theirs, _ = listener.accept()
     theirs.setsockopt(stdlib_socket.IPPROTO_TCP, stdlib_socket.TCP_NODELAY, 1)
     peer.hand(theirs.fileno(), command, arg)
     theirs.close()
@@ -256,8 +278,11 @@ def pingpong(s, trips):
 def bulk_send(s, chunk, count):
     for _ in range(count):
         s.sendall(chunk)
+    if s.recv(1) != b"k":
+        raise EOFError("no acknowledgement from the peer")
 
 def bulk_recv(s, buf, total):
+    s.send(b"g")
     got = 0
     while got < total:
         n = s.recv_into(buf)
@@ -277,102 +302,189 @@ class Side:
     def __init__(self, name, mod):
         self.name = name
         self.mod = mod
-        code = compile(KERNELS, "<bench loops for %s>" % name, "exec")
         self.k = {}
-        exec(code, self.k)
+        exec(compile(KERNELS, "<bench loops for %s>" % name, "exec"), self.k)
 
 
-def run_pingpong(side, peer, params, transport):
-    s = open_conn(side.mod, peer, transport, "echo", 0)
-    side.k["pingpong"](s, WARMUP_TRIPS)
-    trips = params["pingpong"]
-    t0 = time.perf_counter()
-    side.k["pingpong"](s, trips)
-    elapsed = time.perf_counter() - t0
-    s.close()
-    peer.wait_done()
-    return trips / elapsed
-
-
-def run_bulk_send(side, peer, params):
-    count = params["bulk"] // CHUNK
-    s = open_conn(side.mod, peer, "tcp", "discard", count * CHUNK)
-    chunk = bytes(CHUNK)
-    t0 = time.perf_counter()
-    side.k["bulk_send"](s, chunk, count)
-    if s.recv(1) != b"k":  # the peer has read everything
-        die("no acknowledgement from the peer")
-    elapsed = time.perf_counter() - t0
-    s.close()
-    peer.wait_done()
-    return count * CHUNK / elapsed / (1024 * 1024)
-
-
-def run_bulk_recv(side, peer, params):
-    total = params["bulk"]
-    s = open_conn(side.mod, peer, "tcp", "source", total)
-    buf = bytearray(CHUNK)
-    t0 = time.perf_counter()
-    s.send(b"g")
-    side.k["bulk_recv"](s, buf, total)
-    elapsed = time.perf_counter() - t0
-    s.close()
-    peer.wait_done()
-    return total / elapsed / (1024 * 1024)
-
-
-def run_calls(side, _peer, params):
-    """Calls per second (shown as ns per call)."""
-    with side.mod.socket(side.mod.AF_INET, side.mod.SOCK_STREAM) as s:
-        side.k["calls"](s, WARMUP_CALLS)
-        count = params["calls"]
-        t0 = time.perf_counter()
-        side.k["calls"](s, count)
-        elapsed = time.perf_counter() - t0
-    return count / elapsed
-
-
-# ---- rows, rounds and the table ------------------------------------------
+# ---- rows ----------------------------------------------------------------
 
 class Row:
-    def __init__(self, name, kind, unit, run):
+    """A measurement: open() each side's object, time block() BLOCKS times
+    per side, close().  ops: operations per side and round."""
+
+    kind = None       # pingpong, bulk or call: picks the target
+    unit = None
+    op = None         # what "extra" is per
+    cpus = 1          # 2: the peer runs on another CPU
+
+    def __init__(self, name):
         self.name = name
-        self.kind = kind          # pingpong, bulk or call: picks the target
-        self.unit = unit
-        self.run = run
-        self.results = {"stdlib": [], "polysock": []}
+        self.rates = {"stdlib": [], "polysock": []}
         self.ratios = []
+        self.extras = []
+
+    def open(self, side, peers):
+        raise NotImplementedError
+
+    def block(self, side, obj):
+        raise NotImplementedError
+
+    def close(self, side, obj):
+        obj.close()
 
     def show(self, rate):
-        if self.unit == "ns/call":
-            return "%8.1f ns/call" % (1e9 / rate)
         return "%8.0f %s" % (rate, self.unit)
 
 
-ROWS = [
-    Row("socketpair ping-pong", "pingpong", "rt/s",
-        lambda side, peer, p: run_pingpong(side, peer, p, "unix")),
-    Row("tcp ping-pong", "pingpong", "rt/s",
-        lambda side, peer, p: run_pingpong(side, peer, p, "tcp")),
-    Row("tcp bulk sendall 64K", "bulk", "MiB/s", run_bulk_send),
-    Row("tcp bulk recv_into 64K", "bulk", "MiB/s", run_bulk_recv),
-    Row("gettimeout call", "call", "ns/call", run_calls),
-]
+class PingPong(Row):
+    kind, unit, op = "pingpong", "rt/s", "rt"
+
+    def __init__(self, name, transport, cpus, trips):
+        super().__init__(name)
+        self.transport = transport
+        self.cpus = cpus
+        self.ops = trips // BLOCKS * BLOCKS
+        self.peer = {}
+
+    def open(self, side, peers):
+        peer = peers.get(side, peers.peer_cpu if self.cpus == 2 else peers.bench_cpu)
+        self.peer[side.name] = peer
+        s = open_conn(side, peer, peers.listener, self.transport, "echo", 0)
+        side.k["pingpong"](s, WARMUP_TRIPS_2CPU if self.cpus == 2 else WARMUP_TRIPS)
+        return s
+
+    def block(self, side, s):
+        side.k["pingpong"](s, self.ops // BLOCKS)
+
+    def close(self, side, s):
+        s.close()
+        self.peer[side.name].wait_done()
 
 
-def binding_mode(polysock):
-    """The mode the binding loaded: api (compiled module) or abi (dlopen)."""
-    return polysock.mode
+class Bulk(Row):
+    kind, unit, op = "bulk", "MiB/s", "64K"
+
+    def __init__(self, name, command, total):
+        super().__init__(name)
+        self.command = command
+        self.count = max(1, total // CHUNK // BLOCKS)  # 64 KiB calls per block
+        self.ops = self.count * BLOCKS
+        self.peer = {}
+        self.buf = {}
+
+    def open(self, side, peers):
+        peer = peers.get(side, peers.bench_cpu)
+        self.peer[side.name] = peer
+        s = open_conn(side, peer, peers.listener, "tcp", self.command, self.count * CHUNK)
+        self.buf[side.name] = bytes(CHUNK) if self.command == "discard" else bytearray(CHUNK)
+        self.block(side, s)  # warm-up
+        return s
+
+    def block(self, side, s):
+        if self.command == "discard":
+            side.k["bulk_send"](s, self.buf[side.name], self.count)
+        else:
+            side.k["bulk_recv"](s, self.buf[side.name], self.count * CHUNK)
+
+    def close(self, side, s):
+        s.close()
+        self.peer[side.name].wait_done()
+
+    def show(self, rate):
+        return "%8.0f %s" % (rate * CHUNK / (1024 * 1024), self.unit)
 
 
-def target(kind, mode):
-    if kind == "call":
+class Calls(Row):
+    kind, unit, op = "call", "ns/call", "call"
+
+    def __init__(self, name, count):
+        super().__init__(name)
+        self.ops = count // BLOCKS * BLOCKS
+
+    def open(self, side, _peers):
+        s = side.mod.socket(side.mod.AF_INET, side.mod.SOCK_STREAM)
+        side.k["calls"](s, 20000)  # warm-up
+        return s
+
+    def block(self, side, s):
+        side.k["calls"](s, self.ops // BLOCKS)
+
+    def show(self, rate):
+        return "%8.1f %s" % (1e9 / rate, self.unit)
+
+
+def make_rows(params):
+    return [
+        PingPong("socketpair ping-pong, 2 CPUs", "unix", 2, params["pingpong_2cpu"]),
+        PingPong("tcp ping-pong, 2 CPUs", "tcp", 2, params["pingpong_2cpu"]),
+        PingPong("socketpair ping-pong, 1 CPU", "unix", 1, params["pingpong"]),
+        PingPong("tcp ping-pong, 1 CPU", "tcp", 1, params["pingpong"]),
+        Bulk("tcp bulk sendall 64K", "discard", params["bulk"]),
+        Bulk("tcp bulk recv_into 64K", "source", params["bulk"]),
+        Calls("gettimeout call", params["calls"]),
+    ]
+
+
+def target(row, mode):
+    if row.kind == "call" or (row.kind == "pingpong" and row.cpus == 1):
         return None
     if IS_PYPY:
         return 1.0
-    if kind == "bulk":
+    if row.kind == "bulk":
         return 0.98
     return 0.95 if mode == "api" else 0.9
+
+
+# ---- rounds and the table ------------------------------------------------
+
+def run_round(row, sides, peers, r):
+    objs = {side.name: row.open(side, peers) for side in sides}
+    elapsed = {side.name: 0.0 for side in sides}
+    clock = time.perf_counter
+    for b in range(BLOCKS):
+        # Alternate who goes first, so a trend is not paid by one side.
+        for side in (sides if (b + r) % 2 == 0 else sides[::-1]):
+            obj = objs[side.name]
+            t0 = clock()
+            row.block(side, obj)
+            elapsed[side.name] += clock() - t0
+    for side in sides:
+        row.close(side, objs[side.name])
+    for side in sides:
+        row.rates[side.name].append(row.ops / elapsed[side.name])
+    row.ratios.append(elapsed["stdlib"] / elapsed["polysock"])
+    row.extras.append((elapsed["polysock"] - elapsed["stdlib"]) / row.ops * 1e9)
+
+
+def run_rounds(rows, sides, peers, runs):
+    start = time.perf_counter()
+    for r in range(runs):
+        for row in rows:
+            run_round(row, sides, peers, r)
+        print("  round %d/%d done (%.1f s)" % (r + 1, runs, time.perf_counter() - start),
+              file=sys.stderr, flush=True)
+
+
+def print_table(rows, mode):
+    print("\n%-29s %15s %16s %7s %13s %14s  %s" % (
+        "row", "stdlib median", "polysock median", "ratio", "ratio spread",
+        "extra", "target"))
+    misses = 0
+    for row in rows:
+        ratio = statistics.median(row.ratios)
+        want = target(row, mode)
+        if want is None:
+            verdict = "(none)"
+        else:
+            verdict = ">= %.2f %s" % (want, "PASS" if ratio >= want else "FAIL")
+            misses += ratio < want
+        extra = "%+.0f ns/%s" % (statistics.median(row.extras), row.op)
+        print("%-29s %15s %16s %7.3f %6.3f-%-6.3f %14s  %s" % (
+            row.name,
+            row.show(statistics.median(row.rates["stdlib"])),
+            row.show(statistics.median(row.rates["polysock"])),
+            ratio, min(row.ratios), max(row.ratios), extra, verdict))
+    return misses
 
 
 def peer_python():
@@ -388,81 +500,58 @@ def peer_python():
     return sys.executable
 
 
-def run_rounds(rows, sides, peer, params, runs):
-    start = time.perf_counter()
-    for r in range(runs):
-        for row in rows:
-            # Alternate who goes first, so a trend (another load starting,
-            # frequency changes) is not always paid by the same side.
-            order = sides if r % 2 == 0 else sides[::-1]
-            for side in order:
-                row.results[side.name].append(row.run(side, peer, params))
-            row.ratios.append(row.results["polysock"][-1] / row.results["stdlib"][-1])
-        print("  round %d/%d done (%.1f s)" % (r + 1, runs, time.perf_counter() - start),
-              file=sys.stderr, flush=True)
-
-
-def print_table(rows, mode):
-    print("\n%-24s %16s %16s %7s %13s  %s" % (
-        "row", "stdlib median", "polysock median", "ratio", "ratio spread", "target"))
-    misses = 0
-    for row in rows:
-        ratio = statistics.median(row.ratios)
-        want = target(row.kind, mode)
-        if want is None:
-            verdict = "(no target)"
-        else:
-            verdict = ">= %.2f %s" % (want, "PASS" if ratio >= want else "FAIL")
-            misses += ratio < want
-        print("%-24s %16s %16s %7.3f %6.3f-%-6.3f  %s" % (
-            row.name,
-            row.show(statistics.median(row.results["stdlib"])),
-            row.show(statistics.median(row.results["polysock"])),
-            ratio, min(row.ratios), max(row.ratios), verdict))
-    return misses
+def binding_mode(polysock):
+    """The mode the binding loaded: api (compiled module) or abi (dlopen)."""
+    return polysock.mode
 
 
 def main():
     runs = env_int("POLYSOCK_BENCH_RUNS", 7, 1, 101)
     params = {
-        "pingpong": env_int("POLYSOCK_BENCH_PINGPONG", 50000, 1, 10**8),
+        "pingpong": env_int("POLYSOCK_BENCH_PINGPONG", 40000, BLOCKS, 10**8),
+        "pingpong_2cpu": env_int("POLYSOCK_BENCH_PINGPONG_2CPU", 8000, BLOCKS, 10**8),
         "bulk": env_int("POLYSOCK_BENCH_BULK_MB", 256, 1, 1 << 20) * 1024 * 1024,
-        "calls": env_int("POLYSOCK_BENCH_CALLS", 2000000, 1, 10**10),
+        "calls": env_int("POLYSOCK_BENCH_CALLS", 1000000, BLOCKS, 10**10),
     }
     strict = env_int("POLYSOCK_BENCH_STRICT", 0, 0, 1)
     only = os.environ.get("POLYSOCK_BENCH_ROWS", "")
-    rows = [row for row in ROWS if only in row.name]
+    rows = [row for row in make_rows(params) if only in row.name]
     if not rows:
         die("POLYSOCK_BENCH_ROWS=%r matches no row" % only)
 
-    import polysock  # after the peer's entry point, which must not need it
+    import polysock  # here: the peers' entry point must not need it
     mode = binding_mode(polysock)
     sides = [Side("stdlib", stdlib_socket), Side("polysock", polysock)]
     bench_cpu, peer_cpu = pin_setup()
-    python = peer_python()
-    peer = Peer(python, peer_cpu)
+    if peer_cpu is None:
+        skipped = [row.name for row in rows if row.cpus == 2]
+        rows = [row for row in rows if row.cpus == 1]
+        print("one CPU only: skipped %s" % ", ".join(skipped))
+    peers = Peers(peer_python())
+    peers.bench_cpu, peers.peer_cpu = bench_cpu, peer_cpu
 
-    print("polysock %s (%s mode) vs stdlib socket on %s %s: %d rounds, "
-          "%d round trips, %d MiB bulk, %d calls" % (
-              getattr(polysock, "__version__", "?"), mode,
-              platform.python_implementation(), platform.python_version(),
-              runs, params["pingpong"], params["bulk"] // (1024 * 1024),
-              params["calls"]))
-    print("interpreter %s; peer: %s with stdlib socket; %s" % (
-        sys.executable, python,
-        "not pinned" if bench_cpu is None else
-        "pinned: bench on CPU %d, peer on CPU %d" % (bench_cpu, peer_cpu)))
+    print("polysock %s (%s mode) vs stdlib socket on %s %s (%s)" % (
+        polysock.__version__, mode, platform.python_implementation(),
+        platform.python_version(), sys.executable))
+    print("%d rounds of %d blocks per side: %d / %d round trips (1 / 2 CPUs), "
+          "%d MiB bulk, %d calls" % (
+              runs, BLOCKS, params["pingpong"], params["pingpong_2cpu"],
+              params["bulk"] // (1024 * 1024), params["calls"]))
+    print("bench on CPU %d; peers: %s with stdlib socket, on CPU %d (1 CPU rows)%s" % (
+        bench_cpu, peers.python, bench_cpu,
+        "" if peer_cpu is None else " or %d (2 CPU rows)" % peer_cpu))
     sys.stdout.flush()
 
     start = time.perf_counter()
     try:
-        run_rounds(rows, sides, peer, params, runs)
+        run_rounds(rows, sides, peers, runs)
     finally:
-        peer.close()
+        peers.close()
     misses = print_table(rows, mode)
     print("\n%s (%.1f s)" % (
         "all rows meet their targets" if misses == 0 else "some rows miss their targets",
         time.perf_counter() - start))
+    sys.stdout.flush()
     return 1 if strict and misses else 0
 
 

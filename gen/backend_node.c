@@ -752,16 +752,22 @@ static void gen_prologue(const struct model *m, const struct fn *f, bool async,
                p->name);
         }
     }
-    /* Pass 2: lengths, capacities and out storage. */
+    /* Pass 2: lengths and default capacities. */
     for (i = 0; i < f->nparams; i++) {
         const struct param *p = &f->params[i];
         enum role r = role_of(f, i);
 
-        if (r == R_LEN) {
-            ln(b, 2, "const $a%zu = $a%d.length;", i, p->len_of);
-        } else if (r == R_CAP_DEFAULT) {
+        if (r == R_LEN)
+            ln(b, 2, "const $a%zu = bytesLen($a%d);", i, p->len_of);
+        else if (r == R_CAP_DEFAULT)
             ln(b, 2, "const $a%zu = %s;", i, p->def.text);
-        } else if (r == R_OUT || r == R_OUT_COUNT) {
+    }
+    /* Pass 3: out storage. */
+    for (i = 0; i < f->nparams; i++) {
+        const struct param *p = &f->params[i];
+        enum role r = role_of(f, i);
+
+        if (r == R_OUT || r == R_OUT_COUNT) {
             if (!async && uses_scratch(f, i)) {
                 ln(b, 2, "const $a%zu = $%s_s%zu;", i, f->name, i);
             } else if (p->len_param >= 0) {
@@ -1375,7 +1381,7 @@ static int gen_js(const struct model *m, struct emitter *out)
        "toStr, toBytes, toHandle,");
     ln(b, 1, "        toCap, outBuf, fit, u64, i64, big64, cstr, putChars, "
        "nullIf, place, argType,");
-    ln(b, 1, "        error, partialError, wouldBlock, pool, skip, state, AGAIN } "
+    ln(b, 1, "        bytesLen, error, partialError, wouldBlock, pool, skip, state, AGAIN } "
        "= rt;");
     for (i = 0; i < NELEM(custom_records); i++)
         ln(b, 1, "const $custom_%s = rt.custom.%s;", custom_records[i].module,
@@ -1476,7 +1482,7 @@ static void ts_in_type(const struct model *m, const struct param *p,
                        bool raw, struct sbuf *b)
 {
     switch (p->type.kind) {
-    case TY_INT:
+    case TY_INT: sb_puts(b, "number | boolean"); break; /* C's int flags */
     case TY_I32:
     case TY_U16:
     case TY_U32:
@@ -1489,6 +1495,7 @@ static void ts_in_type(const struct model *m, const struct param *p,
     case TY_RECORD: ts_record_type(m, p->type.index, b); break;
     case TY_HANDLE:
         if (!raw) {
+            sb_puts(b, "Polysock");
             class_name(m->handles[p->type.index].name, b);
             sb_puts(b, " | ");
         }

@@ -338,6 +338,7 @@ struct wrapper {
     bool into;
     int into_buf; /* the out bytes buffer the caller gives (into) */
     struct sbuf *b;
+    bool scratch; /* out cells come from the scratch pool (_s) */
 };
 
 static const struct param *P(const struct wrapper *w, int i)
@@ -569,9 +570,13 @@ static void conv_into_buffer(const struct wrapper *w, const struct param *p)
 
     sb_init(&where);
     fn_py_name(w, &where);
-    sb_printf(b, "%s", in);
+    /* Inline (no helper call): recv_into is on the hot path. */
+    sb_printf(b, "%stry:\n%s    ", in, in);
     py_ident(b, p->name);
-    sb_printf(b, " = _writable(buffer, \"%s\")\n", where.s);
+    sb_printf(b, " = _from_buffer(\"char[]\", buffer, True)\n"
+              "%sexcept (_TypeError, _BufferError):\n"
+              "%s    raise _TypeError(_NOT_WRITABLE %% (\"%s\", "
+              "_type(buffer).__name__)) from None\n", in, in, where.s);
     sb_printf(b, "%sif nbytes < 0:\n%s    raise _ValueError(\"negative "
               "buffersize in %s\")\n", in, in, where.s);
     sb_printf(b, "%sif not nbytes:\n%s    nbytes = _len(", in, in);
@@ -627,28 +632,84 @@ static void conv_in(const struct wrapper *w, size_t i)
     free(name);
 }
 
+/* The scratch key of an out cell: the record name, "handle", or the C
+ * scalar type. */
+static const char *scratch_key(const struct model *m, const struct param *p)
+{
+    if (p->type.kind == TY_RECORD)
+        return m->records[p->type.index].name;
+    if (p->type.kind == TY_HANDLE)
+        return "handle";
+    return model_c_scalar(p->type.kind);
+}
+
+static bool is_cell(const struct param *p)
+{
+    return p->dir == DIR_OUT && p->len_param < 0;
+}
+
+/* "size_t_0": out cell i is the k-th of its kind in the fn. */
+static void scratch_field(const struct model *m, const struct fn *f,
+                          size_t i, struct sbuf *b)
+{
+    const char *key = scratch_key(m, &f->params[i]);
+    size_t j, k = 0;
+
+    for (j = 0; j < i; j++)
+        k += is_cell(&f->params[j]) &&
+             strcmp(scratch_key(m, &f->params[j]), key) == 0;
+    sb_printf(b, "%s_%zu", key, k);
+}
+
+/* The out buffer that uses the scratch buffer: the first bytes or string
+ * one (not the caller's, in an "_into" variant); -1 for none. */
+static int scratch_buffer(const struct wrapper *w)
+{
+    size_t i;
+
+    for (i = 0; i < w->f->nparams; i++) {
+        const struct param *p = P(w, (int)i);
+
+        if (p->dir == DIR_OUT && p->len_param >= 0 &&
+            p->type.kind != TY_RECORD && !(w->into && (int)i == w->into_buf))
+            return (int)i;
+    }
+    return -1;
+}
+
+static void take_scratch(const struct wrapper *w)
+{
+    if (w->scratch)
+        sb_printf(w->b, "%stry:\n%s    _s = _take()\n%sexcept IndexError:\n"
+                  "%s    _s = _Scratch()\n", ind(w), ind(w), ind(w), ind(w));
+}
+
 static void alloc_out(const struct wrapper *w, size_t i)
 {
     const struct param *p = P(w, (int)i);
     struct sbuf *b = w->b;
     char *name = pname_dup(w, i);
 
-    sb_printf(b, "%s%s = _new(\"", ind(w), name);
+    sb_printf(b, "%s%s = ", ind(w), name);
     if (p->len_param >= 0) {
         const struct param *cap = P(w, p->len_param);
         char *capname = pname_dup(w, (size_t)p->len_param);
+        const char *n = cap->def.kind != DEF_NONE ? cap->def.text : capname;
 
+        /* Never read past what C filled, so bytes need no clearing. */
         if (p->type.kind == TY_RECORD)
-            sb_printf(b, "polysock_%s[]", w->m->records[p->type.index].name);
+            sb_printf(b, "_new(\"polysock_%s[]\", %s)\n",
+                      w->m->records[p->type.index].name, n);
+        else if (scratch_buffer(w) == (int)i)
+            sb_printf(b, "_s.buf if %s <= _s.bufcap else _alloc(\"char[]\", "
+                      "%s)\n", n, n);
         else
-            sb_puts(b, "char[]");
-        sb_printf(b, "\", %s)\n", cap->def.kind != DEF_NONE ? cap->def.text
-                                                              : capname);
+            sb_printf(b, "_alloc(\"char[]\", %s)\n", n);
         free(capname);
-    } else if (p->type.kind == TY_RECORD) {
-        sb_printf(b, "polysock_%s *\")\n", w->m->records[p->type.index].name);
     } else {
-        sb_printf(b, "%s *\")\n", model_c_scalar(p->type.kind));
+        sb_puts(b, "_s.");
+        scratch_field(w->m, w->f, i, b);
+        sb_putc(b, '\n');
     }
     free(name);
 }
@@ -726,27 +787,32 @@ static void call_and_check(const struct wrapper *w)
                   "%s        _signalled()\n", in, in, in, in, n, in);
         sb_printf(b, "%s        _rc = _c_%s(", in, w->f->name);
         call_args(w, true, b);
-        sb_printf(b, ")\n%s    if _rc:\n%s        _raise_partial(_rc, "
-                  "_done + %s[0])\n", in, in, n);
+        sb_printf(b, ")\n%s    if _rc:\n%s        _done += %s[0]\n"
+                  "%s        _give(_s)\n%s        _raise_partial(_rc, _done)\n",
+                  in, in, n, in, in);
         free(n);
     } else if (partial >= 0) {
         char *n = pname_dup(w, (size_t)partial);
 
-        sb_printf(b, "%sif _rc:\n%s    _raise_partial(_rc, %s[0])\n", in, in,
-                  n);
+        sb_printf(b, "%sif _rc:\n%s    _done = %s[0]\n%s    _give(_s)\n"
+                  "%s    _raise_partial(_rc, _done)\n", in, in, n, in, in);
         free(n);
     } else if (w->f->blocking) {
         /* -EINTR: the signal handlers run when _signalled() is entered;
          * one that raises ends the call there.  Otherwise go on with the
          * time left. */
-        sb_printf(b, "%swhile _rc:\n%s    if _rc != _EINTR:\n"
-                  "%s        _raise(_rc)\n%s    _signalled()\n", in, in, in,
-                  in);
+        sb_printf(b, "%swhile _rc:\n%s    if _rc != _EINTR:\n", in, in);
+        if (w->scratch)
+            sb_printf(b, "%s        _give(_s)\n", in);
+        sb_printf(b, "%s        _raise(_rc)\n%s    _signalled()\n", in, in);
         sb_printf(b, "%s    _rc = _c_%s(", in, w->f->name);
         call_args(w, false, b);
         sb_puts(b, ")\n");
     } else {
-        sb_printf(b, "%sif _rc:\n%s    _raise(_rc)\n", in, in);
+        sb_printf(b, "%sif _rc:\n", in);
+        if (w->scratch)
+            sb_printf(b, "%s    _give(_s)\n", in);
+        sb_printf(b, "%s    _raise(_rc)\n", in);
     }
 }
 
@@ -841,7 +907,14 @@ static void return_line(const struct wrapper *w)
         sb_printf(&all, n > 0 ? ", %s" : "%s", one.s);
         n++;
     }
-    if (n == 1)
+    /* The results are copied out of the scratch cells before they go back
+     * to the pool. */
+    if (w->scratch && n > 0)
+        sb_printf(w->b, "%s_r = %s%s%s\n%s_give(_s)\n%sreturn _r\n", ind(w),
+                  n > 1 ? "(" : "", all.s, n > 1 ? ")" : "", ind(w), ind(w));
+    else if (w->scratch)
+        sb_printf(w->b, "%s_give(_s)\n", ind(w));
+    else if (n == 1)
         sb_printf(w->b, "%sreturn %s\n", ind(w), all.s);
     else if (n > 1)
         sb_printf(w->b, "%sreturn (%s)\n", ind(w), all.s);
@@ -918,6 +991,7 @@ static int wrapper(const struct wrapper *w)
             !(w->into && P(w, (int)i)->len_of == w->into_buf))
             conv_in(w, i);
     nothing_to_wait_for(w);
+    take_scratch(w);
     for (i = 0; i < w->f->nparams; i++)
         if (P(w, (int)i)->dir == DIR_OUT && !(w->into && (int)i == w->into_buf))
             alloc_out(w, i);
@@ -931,7 +1005,11 @@ static int wrapper(const struct wrapper *w)
 static int wrappers_of(const struct model *m, const struct fn *f,
                        enum context ctx, struct sbuf *b)
 {
-    struct wrapper w = {m, f, ctx, false, into_buffer(f), b};
+    struct wrapper w = {m, f, ctx, false, into_buffer(f), b, false};
+    size_t i;
+
+    for (i = 0; i < f->nparams; i++)
+        w.scratch |= f->params[i].dir == DIR_OUT;
 
     if (wrapper(&w) != 0)
         return -1;
@@ -970,6 +1048,7 @@ static void api_prelude(const struct model *m, struct sbuf *b)
             "_str = str\n_TypeError = TypeError\n_ValueError = ValueError\n"
             "_BufferError = BufferError\n\n"
             "_new = _ffi.new\n_from_buffer = _ffi.from_buffer\n"
+            "_alloc = _ffi.new_allocator(should_clear_after_alloc=False)\n"
             "_unpack = _ffi.unpack\n_string = _ffi.string\n"
             "_NULL = _ffi.NULL\n"
             "_raise = _errors.raise_code\n"
@@ -1011,15 +1090,8 @@ static void api_helpers(struct sbuf *b)
             "    return _string(buf).decode(\"utf-8\", \"surrogateescape\")\n\n\n"
             "def _text_or_none(ptr):\n"
             "    return None if ptr == _NULL else _text(ptr)\n\n\n"
-            "def _writable(obj, fn):\n"
-            "    try:\n"
-            "        return _from_buffer(\"char[]\", obj, True)\n"
-            "    except (_TypeError, _BufferError):\n"
-            "        raise _TypeError(\n"
-            "            \"%s() argument 1 must be read-write bytes-like object, "
-            "not %s\"\n"
-            "            % (fn, _type(obj).__name__)\n"
-            "        ) from None\n\n\n"
+            "_NOT_WRITABLE = \"%s() argument 1 must be read-write "
+            "bytes-like object, not %s\"\n\n\n"
             "def _offset(buf, n):\n"
             "    \"\"\"A pointer n bytes into an in buffer (bytes or from_buffer"
             " cdata).\"\"\"\n"
@@ -1060,6 +1132,69 @@ static void api_helpers(struct sbuf *b)
             "Else the\n"
             "    # repeated call keeps the deadline of the interrupted one.\n"
             "    _c_resume()\n\n");
+}
+
+/* The scratch cells: for each kind of out cell, as many as one fn uses. */
+static void api_scratch(const struct model *m, struct sbuf *b)
+{
+    const char *keys[64];
+    size_t counts[64], nkeys = 0, f, i, k;
+    struct sbuf field;
+
+    for (f = 0; f < m->nfns; f++) {
+        for (i = 0; i < m->fns[f].nparams; i++) {
+            const struct param *p = &m->fns[f].params[i];
+            const char *key;
+            size_t used = 0, j;
+
+            if (!is_cell(p))
+                continue;
+            key = scratch_key(m, p);
+            for (j = 0; j <= i; j++)
+                used += is_cell(&m->fns[f].params[j]) &&
+                        strcmp(scratch_key(m, &m->fns[f].params[j]), key) == 0;
+            for (k = 0; k < nkeys && strcmp(keys[k], key) != 0; k++)
+                ;
+            if (k == nkeys && nkeys < 64) {
+                keys[nkeys] = key;
+                counts[nkeys++] = 0;
+            }
+            if (k < nkeys && counts[k] < used)
+                counts[k] = used;
+        }
+    }
+    sb_init(&field);
+    sb_puts(b, "\n# Out cells and an out buffer, reused: ffi.new per call costs "
+            "more than the\n# call.  A wrapper takes a scratch from the pool and "
+            "gives it back once the\n# results are copied out, so threads, and "
+            "signal handlers that run between\n# a call and its results, never "
+            "share one.  Only the first few scratches get\n# a buffer, so a burst "
+            "of blocked threads does not pin memory for good.\n"
+            "_SCRATCH_BUFFER = 65536\n_SCRATCH_WITH_BUFFER = 8\n\n\n"
+            "class _Scratch:\n    __slots__ = (\"buf\", \"bufcap\"");
+    for (k = 0; k < nkeys; k++)
+        for (i = 0; i < counts[k]; i++)
+            sb_printf(b, ", \"%s_%zu\"", keys[k], i);
+    sb_puts(b, ")\n    created = 0\n\n    def __init__(self):\n"
+            "        big = _Scratch.created < _SCRATCH_WITH_BUFFER\n"
+            "        _Scratch.created += big\n"
+            "        self.bufcap = _SCRATCH_BUFFER if big else 0\n"
+            "        self.buf = _alloc(\"char[]\", self.bufcap) if big else "
+            "None\n");
+    for (k = 0; k < nkeys; k++) {
+        for (i = 0; i < counts[k]; i++) {
+            bool rec = model_find_record(m, keys[k]) >= 0;
+
+            /* Records by pointer (p.field), scalars as arrays (p[0]). */
+            sb_printf(b, "        self.%s_%zu = _new(\"%s%s%s\")\n", keys[k],
+                      i, rec ? "polysock_" : "",
+                      strcmp(keys[k], "handle") == 0 ? "polysock_handle"
+                                                      : keys[k],
+                      rec ? " *" : "[1]");
+        }
+    }
+    sb_puts(b, "\n\n_pool = []\n_take = _pool.pop\n_give = _pool.append\n\n");
+    sb_free(&field);
 }
 
 static void api_records(const struct model *m, struct sbuf *b)
@@ -1130,6 +1265,7 @@ static int write_api(const struct model *m, struct emitter *out)
 
     api_prelude(m, b);
     api_helpers(b);
+    api_scratch(m, b);
     api_records(m, b);
     if (api_module_fns(m, b) != 0 || api_classes(m, b) != 0)
         return -1;

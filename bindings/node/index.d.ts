@@ -74,7 +74,7 @@ declare class PolysockSocket {
     bind(addr: Address): void;
     /** Listen for connections; bindings default the backlog to 128 (the
      * kernel caps it at SOMAXCONN), as Python 3 does. */
-    listen(backlog?: number): void;
+    listen(backlog?: number | boolean): void;
     /** Accept a connection. */
     accept(): [conn: PolysockSocket, peer: Address];
     /** Connect to an address. */
@@ -88,33 +88,33 @@ declare class PolysockSocket {
     /** The socket's own address. */
     getsockname(): Address;
     /** Receive into the caller's buffer; 0 bytes means end of stream. */
-    recv(len: number, flags?: number): Buffer;
+    recv(len: number, flags?: number | boolean): Buffer;
     /** Receive into the caller's buffer, with the sender's address. */
-    recvfrom(len: number, flags?: number): [buf: Buffer, from: Address];
+    recvfrom(len: number, flags?: number | boolean): [buf: Buffer, from: Address];
     /** Send some of the data; returns how much was sent. */
-    send(buf: BytesLike, flags?: number): number;
+    send(buf: BytesLike, flags?: number | boolean): number;
     /** Send all the data against one deadline; nsent is set on failure too. */
-    sendall(buf: BytesLike, flags?: number): void;
+    sendall(buf: BytesLike, flags?: number | boolean): void;
     /** Send data to an address. */
-    sendto(buf: BytesLike, flags: number, to: Address): number;
+    sendto(buf: BytesLike, flags: number | boolean, to: Address): number;
     /** Send data to an address. */
     sendto(buf: BytesLike, to: Address): number;
     /** Shut down one or both halves of the connection. */
-    shutdown(how: number): void;
+    shutdown(how: number | boolean): void;
     /** Blocking (flag != 0) or non-blocking (0) mode. */
-    setblocking(flag: number): void;
+    setblocking(flag: number | boolean): void;
     /** Timeout mode in seconds (-1: blocking mode). */
     settimeout(seconds: number | null): void;
     /** The timeout in seconds (-1: blocking mode). */
     gettimeout(): number | null;
     /** An integer socket option. */
-    getsockopt_int(level: number, optname: number): number;
+    getsockopt_int(level: number | boolean, optname: number | boolean): number;
     /** A socket option as bytes (buflen 1..1024). */
-    getsockopt_buf(level: number, optname: number, buflen: number): Buffer;
+    getsockopt_buf(level: number | boolean, optname: number | boolean, buflen: number): Buffer;
     /** Set an integer socket option. */
-    setsockopt_int(level: number, optname: number, value: number): void;
+    setsockopt_int(level: number | boolean, optname: number | boolean, value: number | boolean): void;
     /** Set a socket option from bytes. */
-    setsockopt_buf(level: number, optname: number, buf: BytesLike): void;
+    setsockopt_buf(level: number | boolean, optname: number | boolean, buf: BytesLike): void;
     /** An integer option, or with buflen (1..1024) the option as bytes. */
     getsockopt(level: number, optname: number): number;
     getsockopt(level: number, optname: number, buflen: number): Buffer;
@@ -129,11 +129,11 @@ declare class PolysockPoller {
     /** Close a poller; a wait in progress wakes with EBADHANDLE. */
     close(): void;
     /** Watch a socket for events. */
-    add(sock: Socket | number, events: number): void;
+    add(sock: PolysockSocket | number, events: number): void;
     /** Change the events watched on a socket (re-arms a one-shot). */
-    modify(sock: Socket | number, events: number): void;
+    modify(sock: PolysockSocket | number, events: number): void;
     /** Stop watching a socket. */
-    remove(sock: Socket | number): void;
+    remove(sock: PolysockSocket | number): void;
     /** Wait for events; timeout in seconds (-1: forever). */
     wait(cap: number, timeout: number | null): Event[];
     /** Wake a waiting poller_wait from any thread. */
@@ -177,17 +177,17 @@ interface PolysockRaw {
      * binding compares it with its own and refuses a mismatched library. */
     abi_fingerprint(): string;
     /** The class of an error code. */
-    errclass(code: number): number;
+    errclass(code: number | boolean): number;
     /** The name of an error class. */
-    errclass_name(errclass: number): string;
+    errclass_name(errclass: number | boolean): string;
     /** The native number of a code: errno, EAI value or h_errno. */
-    errno(code: number): number;
+    errno(code: number | boolean): number;
     /** The symbolic name of a code ("ECONNREFUSED", "EAI_NONAME", ...). */
-    errname(code: number): string;
+    errname(code: number | boolean): string;
     /** The one-line message of a code. */
-    strerror(code: number): string;
+    strerror(code: number | boolean): string;
     /** Per thread: return -EINTR from an interrupted call (1) or retry it (0). */
-    set_interrupt_mode(on: number): void;
+    set_interrupt_mode(on: number | boolean): void;
     /** The interrupt mode of this thread. */
     get_interrupt_mode(): number;
     /** Keep the deadline of this thread's last interrupted call for its repeat. */
@@ -205,7 +205,7 @@ interface PolysockRaw {
     /** The value of a named constant. */
     constant_lookup(name: string): number | bigint;
     /** Fill an address record from a NUL-terminated host string. */
-    addr_set(family: number, host: string, port: number | bigint): Address;
+    addr_set(family: number | boolean, host: string, port: number | bigint): Address;
     /** 1 when the platform can create AF_INET6 sockets. */
     has_ipv6(): number;
     /** The default timeout of new sockets, in seconds (-1: none). */
@@ -225,9 +225,9 @@ interface PolysockRaw {
     /** 4 packed bytes to dotted-quad text. */
     inet_ntoa(packed: BytesLike): string;
     /** IPv4/IPv6 text to packed bytes, strictly. */
-    inet_pton(family: number, ip: string): Buffer;
+    inet_pton(family: number | boolean, ip: string): Buffer;
     /** Packed bytes to IPv4/IPv6 text. */
-    inet_ntop(family: number, packed: BytesLike): string;
+    inet_ntop(family: number | boolean, packed: BytesLike): string;
     /** The host name of this machine. */
     gethostname(): string;
     /** A fully qualified domain name for name (NULL or "": this host). */
@@ -249,7 +249,7 @@ interface PolysockRaw {
     /** Address index of a host entry, as text. */
     hostent_addr(handle: number, index: number | bigint): string;
     /** Resolve host and port into socket addresses. */
-    getaddrinfo(host?: string | null, port?: string | null, family?: number, socktype?: number, proto?: number, flags?: number): number;
+    getaddrinfo(host?: string | null, port?: string | null, family?: number | boolean, socktype?: number | boolean, proto?: number | boolean, flags?: number | boolean): number;
     /** The number of entries of a getaddrinfo result. */
     addrinfo_count(handle: number): number;
     /** Entry index of a getaddrinfo result. */
@@ -257,7 +257,7 @@ interface PolysockRaw {
     /** Free a hostent or addrinfo result. */
     list_free(list: number | bigint): void;
     /** Translate a socket address into host and service text. */
-    getnameinfo(sockaddr: Address, flags: number): [host: string, service: string];
+    getnameinfo(sockaddr: Address, flags: number | boolean): [host: string, service: string];
     /** The number of a protocol name. */
     getprotobyname(name: string): number;
     /** The port of a service name. */
@@ -265,11 +265,11 @@ interface PolysockRaw {
     /** The service name of a port. */
     getservbyport(port: number | bigint, proto?: string | null): string;
     /** Create a socket in the default timeout mode. */
-    socket(family?: number, type?: number, proto?: number): number;
+    socket(family?: number | boolean, type?: number | boolean, proto?: number | boolean): number;
     /** Create a pair of connected sockets. */
-    socketpair(family?: number, type?: number, proto?: number): [a: number, b: number];
+    socketpair(family?: number | boolean, type?: number | boolean, proto?: number | boolean): [a: number, b: number];
     /** Wrap a duplicate of a descriptor. */
-    fromfd(fd: number, family: number, type: number, proto?: number): number;
+    fromfd(fd: number | boolean, family: number | boolean, type: number | boolean, proto?: number | boolean): number;
     /** Close the socket; blocked calls on it wake with EBADHANDLE. */
     close(handle: number): void;
     /** The socket's family. */
@@ -284,7 +284,7 @@ interface PolysockRaw {
     bind(handle: number, addr: Address): void;
     /** Listen for connections; bindings default the backlog to 128 (the
      * kernel caps it at SOMAXCONN), as Python 3 does. */
-    listen(handle: number, backlog?: number): void;
+    listen(handle: number, backlog?: number | boolean): void;
     /** Accept a connection. */
     accept(handle: number): [conn: number, peer: Address];
     /** Connect to an address. */
@@ -298,33 +298,33 @@ interface PolysockRaw {
     /** The socket's own address. */
     getsockname(handle: number): Address;
     /** Receive into the caller's buffer; 0 bytes means end of stream. */
-    recv(handle: number, len: number, flags?: number): Buffer;
+    recv(handle: number, len: number, flags?: number | boolean): Buffer;
     /** Receive into the caller's buffer, with the sender's address. */
-    recvfrom(handle: number, len: number, flags?: number): [buf: Buffer, from: Address];
+    recvfrom(handle: number, len: number, flags?: number | boolean): [buf: Buffer, from: Address];
     /** Send some of the data; returns how much was sent. */
-    send(handle: number, buf: BytesLike, flags?: number): number;
+    send(handle: number, buf: BytesLike, flags?: number | boolean): number;
     /** Send all the data against one deadline; nsent is set on failure too. */
-    sendall(handle: number, buf: BytesLike, flags?: number): void;
+    sendall(handle: number, buf: BytesLike, flags?: number | boolean): void;
     /** Send data to an address. */
-    sendto(handle: number, buf: BytesLike, flags: number, to: Address): number;
+    sendto(handle: number, buf: BytesLike, flags: number | boolean, to: Address): number;
     /** Send data to an address. */
     sendto(handle: number, buf: BytesLike, to: Address): number;
     /** Shut down one or both halves of the connection. */
-    shutdown(handle: number, how: number): void;
+    shutdown(handle: number, how: number | boolean): void;
     /** Blocking (flag != 0) or non-blocking (0) mode. */
-    setblocking(handle: number, flag: number): void;
+    setblocking(handle: number, flag: number | boolean): void;
     /** Timeout mode in seconds (-1: blocking mode). */
     settimeout(handle: number, seconds: number | null): void;
     /** The timeout in seconds (-1: blocking mode). */
     gettimeout(handle: number): number | null;
     /** An integer socket option. */
-    getsockopt_int(handle: number, level: number, optname: number): number;
+    getsockopt_int(handle: number, level: number | boolean, optname: number | boolean): number;
     /** A socket option as bytes (buflen 1..1024). */
-    getsockopt_buf(handle: number, level: number, optname: number, buflen: number): Buffer;
+    getsockopt_buf(handle: number, level: number | boolean, optname: number | boolean, buflen: number): Buffer;
     /** Set an integer socket option. */
-    setsockopt_int(handle: number, level: number, optname: number, value: number): void;
+    setsockopt_int(handle: number, level: number | boolean, optname: number | boolean, value: number | boolean): void;
     /** Set a socket option from bytes. */
-    setsockopt_buf(handle: number, level: number, optname: number, buf: BytesLike): void;
+    setsockopt_buf(handle: number, level: number | boolean, optname: number | boolean, buf: BytesLike): void;
     /** Create a poller. */
     poller_new(): number;
     /** Close a poller; a wait in progress wakes with EBADHANDLE. */
@@ -352,17 +352,17 @@ interface Polysock {
      * binding compares it with its own and refuses a mismatched library. */
     abi_fingerprint(): string;
     /** The class of an error code. */
-    errclass(code: number): number;
+    errclass(code: number | boolean): number;
     /** The name of an error class. */
-    errclass_name(errclass: number): string;
+    errclass_name(errclass: number | boolean): string;
     /** The native number of a code: errno, EAI value or h_errno. */
-    errno(code: number): number;
+    errno(code: number | boolean): number;
     /** The symbolic name of a code ("ECONNREFUSED", "EAI_NONAME", ...). */
-    errname(code: number): string;
+    errname(code: number | boolean): string;
     /** The one-line message of a code. */
-    strerror(code: number): string;
+    strerror(code: number | boolean): string;
     /** Per thread: return -EINTR from an interrupted call (1) or retry it (0). */
-    set_interrupt_mode(on: number): void;
+    set_interrupt_mode(on: number | boolean): void;
     /** The interrupt mode of this thread. */
     get_interrupt_mode(): number;
     /** Keep the deadline of this thread's last interrupted call for its repeat. */
@@ -380,7 +380,7 @@ interface Polysock {
     /** The value of a named constant. */
     constant_lookup(name: string): number | bigint;
     /** Fill an address record from a NUL-terminated host string. */
-    addr_set(family: number, host: string, port: number | bigint): Address;
+    addr_set(family: number | boolean, host: string, port: number | bigint): Address;
     /** The default timeout of new sockets, in seconds (-1: none). */
     getdefaulttimeout(): number | null;
     /** Set the default timeout of new sockets, in seconds (-1: none). */
@@ -398,9 +398,9 @@ interface Polysock {
     /** 4 packed bytes to dotted-quad text. */
     inet_ntoa(packed: BytesLike): string;
     /** IPv4/IPv6 text to packed bytes, strictly. */
-    inet_pton(family: number, ip: string): Buffer;
+    inet_pton(family: number | boolean, ip: string): Buffer;
     /** Packed bytes to IPv4/IPv6 text. */
-    inet_ntop(family: number, packed: BytesLike): string;
+    inet_ntop(family: number | boolean, packed: BytesLike): string;
     /** The host name of this machine. */
     gethostname(): string;
     /** A fully qualified domain name for name (NULL or "": this host). */
@@ -410,7 +410,7 @@ interface Polysock {
     /** Free a hostent or addrinfo result. */
     list_free(list: number | bigint): void;
     /** Translate a socket address into host and service text. */
-    getnameinfo(sockaddr: Address, flags: number): [host: string, service: string];
+    getnameinfo(sockaddr: Address, flags: number | boolean): [host: string, service: string];
     /** The number of a protocol name. */
     getprotobyname(name: string): number;
     /** The port of a service name. */
@@ -418,11 +418,11 @@ interface Polysock {
     /** The service name of a port. */
     getservbyport(port: number | bigint, proto?: string | null): string;
     /** Create a socket in the default timeout mode. */
-    socket(family?: number, type?: number, proto?: number): PolysockSocket;
+    socket(family?: number | boolean, type?: number | boolean, proto?: number | boolean): PolysockSocket;
     /** Create a pair of connected sockets. */
-    socketpair(family?: number, type?: number, proto?: number): [a: PolysockSocket, b: PolysockSocket];
+    socketpair(family?: number | boolean, type?: number | boolean, proto?: number | boolean): [a: PolysockSocket, b: PolysockSocket];
     /** Wrap a duplicate of a descriptor. */
-    fromfd(fd: number, family: number, type: number, proto?: number): PolysockSocket;
+    fromfd(fd: number | boolean, family: number | boolean, type: number | boolean, proto?: number | boolean): PolysockSocket;
     /** Create a poller. */
     poller_new(): PolysockPoller;
     /** The version of the library loaded, "MAJOR.MINOR.PATCH". */

@@ -192,7 +192,7 @@ exports.sugar = [
 exports.build = function build(N, rt) {
     const { toInt, toI64, toU16, toU32, toU64, toSize, toDouble, toStr, toBytes, toHandle,
             toCap, outBuf, fit, u64, i64, big64, cstr, putChars, nullIf, place, argType,
-            error, partialError, wouldBlock, pool, state, AGAIN } = rt;
+            bytesLen, error, partialError, wouldBlock, pool, skip, state, AGAIN } = rt;
     const $custom_addr = rt.custom.addr;
     function $decArray($b, $n, $size, $dec) {
         const $out = new Array($n);
@@ -479,8 +479,8 @@ exports.build = function build(N, rt) {
     }
     function _inet_aton(ip) {
         const $a0 = toStr(ip, 'ip', false);
-        const $a1 = outBuf($a2, 1, false);
         const $a2 = 4;
+        const $a1 = outBuf($a2, 1, false);
         const $rc = N.inet_aton($a0, $a1, $a2);
         if ($rc !== 0) {
             throw error($rc, 'inet_aton');
@@ -489,9 +489,9 @@ exports.build = function build(N, rt) {
     }
     function _inet_ntoa(packed) {
         const $a0 = toBytes(packed, 'packed');
-        const $a1 = $a0.length;
-        const $a2 = $inet_ntoa_s2;
+        const $a1 = bytesLen($a0);
         const $a3 = 16;
+        const $a2 = $inet_ntoa_s2;
         const $rc = N.inet_ntoa($a0, $a1, $a2, $a3);
         if ($rc !== 0) {
             throw error($rc, 'inet_ntoa');
@@ -501,8 +501,8 @@ exports.build = function build(N, rt) {
     function _inet_pton(family, ip) {
         const $a0 = toInt(family, 'family');
         const $a1 = toStr(ip, 'ip', false);
-        const $a2 = outBuf($a3, 1, false);
         const $a3 = 16;
+        const $a2 = outBuf($a3, 1, false);
         const $a4 = $inet_pton_s4;
         const $rc = N.inet_pton($a0, $a1, $a2, $a3, $a4);
         if ($rc !== 0) {
@@ -513,9 +513,9 @@ exports.build = function build(N, rt) {
     function _inet_ntop(family, packed) {
         const $a0 = toInt(family, 'family');
         const $a1 = toBytes(packed, 'packed');
-        const $a2 = $a1.length;
-        const $a3 = $inet_ntop_s3;
+        const $a2 = bytesLen($a1);
         const $a4 = 46;
+        const $a3 = $inet_ntop_s3;
         const $rc = N.inet_ntop($a0, $a1, $a2, $a3, $a4);
         if ($rc !== 0) {
             throw error($rc, 'inet_ntop');
@@ -523,8 +523,8 @@ exports.build = function build(N, rt) {
         return cstr($a3);
     }
     function _gethostname() {
-        const $a0 = $gethostname_s0;
         const $a1 = 1025;
+        const $a0 = $gethostname_s0;
         const $rc = N.gethostname($a0, $a1);
         if ($rc !== 0) {
             throw error($rc, 'gethostname');
@@ -533,8 +533,8 @@ exports.build = function build(N, rt) {
     }
     function _getfqdn(again, name) {
         const $a0 = toStr(name, 'name', true);
-        const $a1 = $getfqdn_s1;
         const $a2 = 1025;
+        const $a1 = $getfqdn_s1;
         const $rc = N.getfqdn($a0, $a1, $a2);
         if ($rc !== 0) {
             if (again && wouldBlock($rc)) {
@@ -547,8 +547,8 @@ exports.build = function build(N, rt) {
     }
     function _getfqdn_async(again, cb, name) {
         const $a0 = toStr(name, 'name', true);
-        const $a1 = outBuf($a2, 1, true);
         const $a2 = 1025;
+        const $a1 = outBuf($a2, 1, true);
         N.getfqdn.async($a0, $a1, $a2, ($e, $rc) => {
             if ($e) return cb($e);
             let $r;
@@ -570,8 +570,8 @@ exports.build = function build(N, rt) {
     }
     function _gethostbyname(again, name) {
         const $a0 = toStr(name, 'name', false);
-        const $a1 = $gethostbyname_s1;
         const $a2 = 1025;
+        const $a1 = $gethostbyname_s1;
         const $rc = N.gethostbyname($a0, $a1, $a2);
         if ($rc !== 0) {
             if (again && wouldBlock($rc)) {
@@ -584,8 +584,8 @@ exports.build = function build(N, rt) {
     }
     function _gethostbyname_async(again, cb, name) {
         const $a0 = toStr(name, 'name', false);
-        const $a1 = outBuf($a2, 1, true);
         const $a2 = 1025;
+        const $a1 = outBuf($a2, 1, true);
         N.gethostbyname.async($a0, $a1, $a2, ($e, $rc) => {
             if ($e) return cb($e);
             let $r;
@@ -677,8 +677,8 @@ exports.build = function build(N, rt) {
     }
     function _hostent_name(self) {
         const $a0 = toHandle(self, 'self');
-        const $a1 = $hostent_name_s1;
         const $a2 = 1025;
+        const $a1 = $hostent_name_s1;
         const $rc = N.hostent_name($a0, $a1, $a2);
         if ($rc !== 0) {
             throw error($rc, 'hostent_name');
@@ -697,8 +697,8 @@ exports.build = function build(N, rt) {
     function _hostent_alias(self, index) {
         const $a0 = toHandle(self, 'self');
         const $a1 = toSize(index, 'index');
-        const $a2 = $hostent_alias_s2;
         const $a3 = 1025;
+        const $a2 = $hostent_alias_s2;
         const $rc = N.hostent_alias($a0, $a1, $a2, $a3);
         if ($rc !== 0) {
             throw error($rc, 'hostent_alias');
@@ -717,8 +717,8 @@ exports.build = function build(N, rt) {
     function _hostent_addr(self, index) {
         const $a0 = toHandle(self, 'self');
         const $a1 = toSize(index, 'index');
-        const $a2 = $hostent_addr_s2;
         const $a3 = 1025;
+        const $a2 = $hostent_addr_s2;
         const $rc = N.hostent_addr($a0, $a1, $a2, $a3);
         if ($rc !== 0) {
             throw error($rc, 'hostent_addr');
@@ -782,11 +782,11 @@ exports.build = function build(N, rt) {
     function _addrinfo_get(self, index) {
         const $a0 = toHandle(self, 'self');
         const $a1 = toSize(index, 'index');
+        const $a6 = 1025;
         const $a2 = $addrinfo_get_s2;
         const $a3 = $addrinfo_get_s3;
         const $a4 = $addrinfo_get_s4;
         const $a5 = $addrinfo_get_s5;
-        const $a6 = 1025;
         const $a7 = $addrinfo_get_s7;
         const $rc = N.addrinfo_get($a0, $a1, $a2, $a3, $a4, $a5, $a6, $a7);
         if ($rc !== 0) {
@@ -805,10 +805,10 @@ exports.build = function build(N, rt) {
     function _getnameinfo(again, sockaddr, flags) {
         const $a0 = $custom_addr.encode(sockaddr, $getnameinfo_s0, 'sockaddr');
         const $a1 = toInt(flags, 'flags');
-        const $a2 = $getnameinfo_s2;
         const $a3 = 1025;
-        const $a4 = $getnameinfo_s4;
         const $a5 = 32;
+        const $a2 = $getnameinfo_s2;
+        const $a4 = $getnameinfo_s4;
         const $rc = N.getnameinfo($a0, $a1, $a2, $a3, $a4, $a5);
         if ($rc !== 0) {
             if (again && wouldBlock($rc)) {
@@ -822,10 +822,10 @@ exports.build = function build(N, rt) {
     function _getnameinfo_async(again, cb, sockaddr, flags) {
         const $a0 = $custom_addr.encode(sockaddr, Buffer.alloc(1064), 'sockaddr');
         const $a1 = toInt(flags, 'flags');
-        const $a2 = outBuf($a3, 1, true);
         const $a3 = 1025;
-        const $a4 = outBuf($a5, 1, true);
         const $a5 = 32;
+        const $a2 = outBuf($a3, 1, true);
+        const $a4 = outBuf($a5, 1, true);
         N.getnameinfo.async($a0, $a1, $a2, $a3, $a4, $a5, ($e, $rc) => {
             if ($e) return cb($e);
             let $r;
@@ -920,8 +920,8 @@ exports.build = function build(N, rt) {
     function _getservbyport(again, port, proto) {
         const $a0 = toI64(port, 'port');
         const $a1 = toStr(proto, 'proto', true);
-        const $a2 = $getservbyport_s2;
         const $a3 = 256;
+        const $a2 = $getservbyport_s2;
         const $rc = N.getservbyport($a0, $a1, $a2, $a3);
         if ($rc !== 0) {
             if (again && wouldBlock($rc)) {
@@ -935,8 +935,8 @@ exports.build = function build(N, rt) {
     function _getservbyport_async(again, cb, port, proto) {
         const $a0 = toI64(port, 'port');
         const $a1 = toStr(proto, 'proto', true);
-        const $a2 = outBuf($a3, 1, true);
         const $a3 = 256;
+        const $a2 = outBuf($a3, 1, true);
         N.getservbyport.async($a0, $a1, $a2, $a3, ($e, $rc) => {
             if ($e) return cb($e);
             let $r;
@@ -1190,8 +1190,8 @@ exports.build = function build(N, rt) {
     }
     function _connect_host(self) {
         const $a0 = toHandle(self, 'self');
-        const $a1 = $connect_host_s1;
         const $a2 = 1025;
+        const $a1 = $connect_host_s1;
         const $rc = N.connect_host($a0, $a1, $a2);
         if ($rc !== 0) {
             throw error($rc, 'connect_host');
@@ -1304,7 +1304,7 @@ exports.build = function build(N, rt) {
         const $a0 = toHandle(self, 'self');
         const $a1 = toBytes(buf, 'buf');
         const $a3 = flags === undefined ? 0 : toInt(flags, 'flags');
-        const $a2 = $a1.length;
+        const $a2 = bytesLen($a1);
         const $a4 = $send_s4;
         const $rc = N.send($a0, $a1, $a2, $a3, $a4);
         if ($rc !== 0) {
@@ -1320,7 +1320,7 @@ exports.build = function build(N, rt) {
         const $a0 = toHandle(self, 'self');
         const $a1 = toBytes(buf, 'buf');
         const $a3 = flags === undefined ? 0 : toInt(flags, 'flags');
-        const $a2 = $a1.length;
+        const $a2 = bytesLen($a1);
         const $a4 = Buffer.alloc(8);
         N.send.async($a0, $a1, $a2, $a3, $a4, ($e, $rc) => {
             if ($e) return cb($e);
@@ -1345,7 +1345,7 @@ exports.build = function build(N, rt) {
         const $a0 = toHandle(self, 'self');
         const $a1 = toBytes(buf, 'buf');
         const $a3 = flags === undefined ? 0 : toInt(flags, 'flags');
-        const $a2 = $a1.length;
+        const $a2 = bytesLen($a1);
         const $a4 = $sendall_s4;
         const $rc = N.sendall($a0, $a1, $a2, $a3, $a4);
         if ($rc !== 0) {
@@ -1362,7 +1362,7 @@ exports.build = function build(N, rt) {
         const $a0 = toHandle(self, 'self');
         const $a1 = toBytes(buf, 'buf');
         const $a3 = flags === undefined ? 0 : toInt(flags, 'flags');
-        const $a2 = $a1.length;
+        const $a2 = bytesLen($a1);
         const $a4 = Buffer.alloc(8);
         N.sendall.async($a0, $a1, $a2, $a3, $a4, ($e, $rc) => {
             if ($e) return cb($e);
@@ -1389,7 +1389,7 @@ exports.build = function build(N, rt) {
         const $a1 = toBytes(buf, 'buf');
         const $a3 = flags === undefined ? 0 : toInt(flags, 'flags');
         const $a4 = $custom_addr.encode(to, $sendto_s4, 'to');
-        const $a2 = $a1.length;
+        const $a2 = bytesLen($a1);
         const $a5 = $sendto_s5;
         const $rc = N.sendto($a0, $a1, $a2, $a3, $a4, $a5);
         if ($rc !== 0) {
@@ -1406,7 +1406,7 @@ exports.build = function build(N, rt) {
         const $a1 = toBytes(buf, 'buf');
         const $a3 = flags === undefined ? 0 : toInt(flags, 'flags');
         const $a4 = $custom_addr.encode(to, Buffer.alloc(1064), 'to');
-        const $a2 = $a1.length;
+        const $a2 = bytesLen($a1);
         const $a5 = Buffer.alloc(8);
         N.sendto.async($a0, $a1, $a2, $a3, $a4, $a5, ($e, $rc) => {
             if ($e) return cb($e);
@@ -1503,7 +1503,7 @@ exports.build = function build(N, rt) {
         const $a1 = toInt(level, 'level');
         const $a2 = toInt(optname, 'optname');
         const $a3 = toBytes(buf, 'buf');
-        const $a4 = $a3.length;
+        const $a4 = bytesLen($a3);
         const $rc = N.setsockopt_buf($a0, $a1, $a2, $a3, $a4);
         if ($rc !== 0) {
             throw error($rc, 'setsockopt_buf');
@@ -2010,7 +2010,7 @@ exports.build = function build(N, rt) {
         }
         bind(addr) {
             const $h = this._h;
-            if ($park_socket) return $park_socket(this, 'bind', () => _bind(true, $h, addr), $custom_addr.mayBlock(addr) ? ($cb) => _bind_async(true, $cb, $h, addr) : null, null);
+            if ($park_socket) return $park_socket(this, 'bind', () => _bind(true, $h, addr), $custom_addr.mayBlock(addr) ? ($cb) => _bind_async(true, $cb, $h, addr) : null, null, false);
             return pool(($cb) => _bind_async(false, $cb, $h, addr), null);
         }
         listen(backlog) {
@@ -2022,17 +2022,17 @@ exports.build = function build(N, rt) {
         }
         accept() {
             const $h = this._h;
-            if ($park_socket) return $park_socket(this, 'accept', () => $wrap_accept_promises(_accept(true, $h)), null, $wrap_accept_promises);
+            if ($park_socket) return $park_socket(this, 'accept', () => $wrap_accept_promises(_accept(true, $h)), null, $wrap_accept_promises, false);
             return pool(($cb) => _accept_async(false, $cb, $h), $wrap_accept_promises);
         }
         connect(addr) {
             const $h = this._h;
-            if ($park_socket) return $park_socket(this, 'connect', () => _connect(true, $h, addr), $custom_addr.mayBlock(addr) ? ($cb) => _connect_async(true, $cb, $h, addr) : null, null);
+            if ($park_socket) return $park_socket(this, 'connect', () => _connect(true, $h, addr), $custom_addr.mayBlock(addr) ? ($cb) => _connect_async(true, $cb, $h, addr) : null, null, false);
             return pool(($cb) => _connect_async(false, $cb, $h, addr), null);
         }
         connect_ex(addr) {
             const $h = this._h;
-            if ($park_socket) return $park_socket(this, 'connect_ex', () => _connect_ex(true, $h, addr), $custom_addr.mayBlock(addr) ? ($cb) => _connect_ex_async(true, $cb, $h, addr) : null, null);
+            if ($park_socket) return $park_socket(this, 'connect_ex', () => _connect_ex(true, $h, addr), $custom_addr.mayBlock(addr) ? ($cb) => _connect_ex_async(true, $cb, $h, addr) : null, null, false);
             return pool(($cb) => _connect_ex_async(false, $cb, $h, addr), null);
         }
         connect_host() {
@@ -2058,28 +2058,28 @@ exports.build = function build(N, rt) {
         }
         recv(len, flags) {
             const $h = this._h;
-            if ($park_socket) return $park_socket(this, 'recv', () => _recv(true, $h, len, flags), null, null);
+            if ($park_socket) return $park_socket(this, 'recv', () => _recv(true, $h, len, flags), null, null, false);
             return pool(($cb) => _recv_async(false, $cb, $h, len, flags), null);
         }
         recvfrom(len, flags) {
             const $h = this._h;
-            if ($park_socket) return $park_socket(this, 'recvfrom', () => _recvfrom(true, $h, len, flags), null, null);
+            if ($park_socket) return $park_socket(this, 'recvfrom', () => _recvfrom(true, $h, len, flags), null, null, false);
             return pool(($cb) => _recvfrom_async(false, $cb, $h, len, flags), null);
         }
         send(buf, flags) {
             const $h = this._h;
-            if ($park_socket) return $park_socket(this, 'send', () => _send(true, $h, buf, flags), null, null);
+            if ($park_socket) return $park_socket(this, 'send', () => _send(true, $h, buf, flags), null, null, false);
             return pool(($cb) => _send_async(false, $cb, $h, buf, flags), null);
         }
         sendall(buf, flags) {
             const $h = this._h;
-            if ($park_socket) return $park_socket(this, 'sendall', () => _sendall(true, $h, buf, flags), null, null);
+            if ($park_socket) return $park_socket(this, 'sendall', ($o) => _sendall(true, $h, $o === 0 ? buf : skip(buf, $o, 'buf'), flags), null, null, true);
             return pool(($cb) => _sendall_async(false, $cb, $h, buf, flags), null);
         }
         sendto(buf, flags, to) {
             if (arguments.length < 3) [buf, flags, to] = place(arguments, [false, true, false]);
             const $h = this._h;
-            if ($park_socket) return $park_socket(this, 'sendto', () => _sendto(true, $h, buf, flags, to), $custom_addr.mayBlock(to) ? ($cb) => _sendto_async(true, $cb, $h, buf, flags, to) : null, null);
+            if ($park_socket) return $park_socket(this, 'sendto', () => _sendto(true, $h, buf, flags, to), $custom_addr.mayBlock(to) ? ($cb) => _sendto_async(true, $cb, $h, buf, flags, to) : null, null, false);
             return pool(($cb) => _sendto_async(false, $cb, $h, buf, flags, to), null);
         }
         shutdown(how) {
@@ -2181,7 +2181,7 @@ exports.build = function build(N, rt) {
         }
         wait(cap, timeout) {
             const $h = this._h;
-            if ($park_poller) return $park_poller(this, 'wait', () => _poller_wait(true, $h, cap, timeout), null, null);
+            if ($park_poller) return $park_poller(this, 'wait', () => _poller_wait(true, $h, cap, timeout), null, null, false);
             return pool(($cb) => _poller_wait_async(false, $cb, $h, cap, timeout), null);
         }
         wake() {
@@ -2788,5 +2788,27 @@ exports.build = function build(N, rt) {
             return _poller_wake(self);
         },
     };
-    return { raw, sync, promises };
+    // The asynchronous twins, by fn name (the Promise API's poller waits with one).
+    const asyncRaw = {
+        getfqdn: _getfqdn_async,
+        gethostbyname: _gethostbyname_async,
+        gethostbyname_ex: _gethostbyname_ex_async,
+        gethostbyaddr: _gethostbyaddr_async,
+        getaddrinfo: _getaddrinfo_async,
+        getnameinfo: _getnameinfo_async,
+        getprotobyname: _getprotobyname_async,
+        getservbyname: _getservbyname_async,
+        getservbyport: _getservbyport_async,
+        bind: _bind_async,
+        accept: _accept_async,
+        connect: _connect_async,
+        connect_ex: _connect_ex_async,
+        recv: _recv_async,
+        recvfrom: _recvfrom_async,
+        send: _send_async,
+        sendall: _sendall_async,
+        sendto: _sendto_async,
+        poller_wait: _poller_wait_async,
+    };
+    return { raw, sync, promises, asyncRaw };
 };

@@ -32,6 +32,7 @@ let poller = 0;        // the poller handle, created at the first park
 let waiting = false;   // the poller_wait call is in progress
 let woken = false;     // poller_wake sent to end it
 let parked = 0;        // calls waiting for readiness
+let dispatching = false; // onEvents is running: it starts the next wait itself
 const active = new Map(); // handle -> socket state, while calls are queued
 
 const READ = 1, WRITE = 2;
@@ -80,7 +81,7 @@ function finish(op) {
     if (op.timer !== null) clearTimeout(op.timer);
     if (op.parked) {
         op.parked = false;
-        parked--;
+        if (--parked === 0) idle();
     }
     if (op.queue !== null) {
         const i = op.queue.indexOf(op);
@@ -217,7 +218,7 @@ function arm(st) {
 }
 
 function ensureWaiter() {
-    if (waiting || parked === 0) return;
+    if (waiting || dispatching || parked === 0) return;
     waiting = true;
     woken = false;
     asyncRaw.poller_wait(false, onEvents, poller, BATCH, null);
@@ -246,13 +247,18 @@ function onEvents(e, events) {
         return;
     }
     const readable = K.IN | K.ERR | K.HUP, writable = K.OUT | K.ERR | K.HUP;
-    for (const ev of events) {
-        const st = active.get(ev.handle);
-        if (st === undefined) continue;
-        st.armed = 0;
-        if (ev.events & readable) pump(st, st.readers);
-        if (ev.events & writable) pump(st, st.writers);
-        arm(st);
+    dispatching = true;
+    try {
+        for (const ev of events) {
+            const st = active.get(ev.handle);
+            if (st === undefined) continue;
+            st.armed = 0;
+            if (ev.events & readable) pump(st, st.readers);
+            if (ev.events & writable) pump(st, st.writers);
+            arm(st);
+        }
+    } finally {
+        dispatching = false;
     }
     ensureWaiter();
 }

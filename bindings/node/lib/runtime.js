@@ -152,15 +152,23 @@ function toStr(v, name, optional) {
     throw argType(name, optional ? 'of type string or null' : 'of type string', v);
 }
 
-// A pointer of length 0 is still a valid pointer for the library.
-const ZERO = Buffer.alloc(1).subarray(0, 0);
+// Both FFIs pass an empty Buffer as NULL, which the library refuses (a NULL
+// buffer is a missing argument): empty data is passed as this one-byte
+// buffer, with length 0 (bytesLen).
+const ZERO = Buffer.alloc(1);
 
 function toBytes(v, name) {
-    if (Buffer.isBuffer(v)) return v;
-    if (typeof v === 'string') return Buffer.from(v, 'utf8');
-    if (ArrayBuffer.isView(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-    if (v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return Buffer.from(v);
-    throw argType(name, 'a Buffer, TypedArray, DataView, ArrayBuffer or string', v);
+    let b;
+    if (Buffer.isBuffer(v)) b = v;
+    else if (typeof v === 'string') b = Buffer.from(v, 'utf8');
+    else if (ArrayBuffer.isView(v)) b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    else if (v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) b = Buffer.from(v);
+    else throw argType(name, 'a Buffer, TypedArray, DataView, ArrayBuffer or string', v);
+    return b.length === 0 ? ZERO : b;
+}
+
+function bytesLen(b) {
+    return b === ZERO ? 0 : b.length;
 }
 
 function toHandle(v, name) {
@@ -253,7 +261,8 @@ const state = { rc: 0, partial: 0 };
 // The rest of a byte argument from offset o (a send the Promise API
 // resumes after a partial write).
 function skip(v, o, name) {
-    return toBytes(v, name).subarray(o);
+    const b = toBytes(v, name);
+    return b === ZERO ? b : b.subarray(o);
 }
 
 function pool(start, wrap) {
@@ -349,7 +358,7 @@ function load() {
     const rt = {
         toInt, toI64, toU16, toU32, toU64, toSize, toDouble, toStr, toBytes, toHandle,
         toCap, outBuf, fit, u64, i64, big64, cstr, putChars, nullIf, place, argType,
-        error, partialError, pool, skip, state, AGAIN,
+        bytesLen, error, partialError, pool, skip, state, AGAIN,
         wouldBlock: (rc) => rc === EAGAIN || rc === EINPROGRESS,
         constant,
         custom: { addr: require('./addr')(gen.records.addr, all, conv) },

@@ -30,6 +30,7 @@ _BufferError = BufferError
 
 _new = _ffi.new
 _from_buffer = _ffi.from_buffer
+_alloc = _ffi.new_allocator(should_clear_after_alloc=False)
 _unpack = _ffi.unpack
 _string = _ffi.string
 _NULL = _ffi.NULL
@@ -155,14 +156,7 @@ def _text_or_none(ptr):
     return None if ptr == _NULL else _text(ptr)
 
 
-def _writable(obj, fn):
-    try:
-        return _from_buffer("char[]", obj, True)
-    except (_TypeError, _BufferError):
-        raise _TypeError(
-            "%s() argument 1 must be read-write bytes-like object, not %s"
-            % (fn, _type(obj).__name__)
-        ) from None
+_NOT_WRITABLE = "%s() argument 1 must be read-write bytes-like object, not %s"
 
 
 def _offset(buf, n):
@@ -208,6 +202,43 @@ def _signalled():
     # signal handlers; one that raised has ended the call here.  Else the
     # repeated call keeps the deadline of the interrupted one.
     _c_resume()
+
+
+# Out cells and an out buffer, reused: ffi.new per call costs more than the
+# call.  A wrapper takes a scratch from the pool and gives it back once the
+# results are copied out, so threads, and signal handlers that run between
+# a call and its results, never share one.  Only the first few scratches get
+# a buffer, so a burst of blocked threads does not pin memory for good.
+_SCRATCH_BUFFER = 65536
+_SCRATCH_WITH_BUFFER = 8
+
+
+class _Scratch:
+    __slots__ = ("buf", "bufcap", "stats_0", "int64_t_0", "addr_0", "double_0", "uint32_t_0", "uint16_t_0", "size_t_0", "handle_0", "handle_1", "int_0", "int_1", "int_2")
+    created = 0
+
+    def __init__(self):
+        big = _Scratch.created < _SCRATCH_WITH_BUFFER
+        _Scratch.created += big
+        self.bufcap = _SCRATCH_BUFFER if big else 0
+        self.buf = _alloc("char[]", self.bufcap) if big else None
+        self.stats_0 = _new("polysock_stats *")
+        self.int64_t_0 = _new("int64_t[1]")
+        self.addr_0 = _new("polysock_addr *")
+        self.double_0 = _new("double[1]")
+        self.uint32_t_0 = _new("uint32_t[1]")
+        self.uint16_t_0 = _new("uint16_t[1]")
+        self.size_t_0 = _new("size_t[1]")
+        self.handle_0 = _new("polysock_handle[1]")
+        self.handle_1 = _new("polysock_handle[1]")
+        self.int_0 = _new("int[1]")
+        self.int_1 = _new("int[1]")
+        self.int_2 = _new("int[1]")
+
+
+_pool = []
+_take = _pool.pop
+_give = _pool.append
 
 
 event = _namedtuple("event", ("handle", "events", "reserved"))
@@ -298,11 +329,18 @@ def resume():
 
 def get_stats():
     """Read the library's counters."""
-    stats = _new("polysock_stats *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    stats = _s.stats_0
     _rc = _c_get_stats(stats)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return _stats_from_c(stats)
+    _r = _stats_from_c(stats)
+    _give(_s)
+    return _r
 
 
 def debug_fail_allocs(after, count):
@@ -337,21 +375,35 @@ def constant_value(index):
 def constant_lookup(name):
     """The value of a named constant."""
     name = _cstr(name, "constant_lookup")
-    value = _new("int64_t *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    value = _s.int64_t_0
     _rc = _c_constant_lookup(name, value)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return value[0]
+    _r = value[0]
+    _give(_s)
+    return _r
 
 
 def addr_set(family, host, port):
     """Fill an address record from a NUL-terminated host string."""
     host = _cstr(host, "addr_set")
-    addr = _new("polysock_addr *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    addr = _s.addr_0
     _rc = _c_addr_set(addr, family, host, port)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return _addr.from_c(addr)
+    _r = _addr.from_c(addr)
+    _give(_s)
+    return _r
 
 
 def has_ipv6():
@@ -362,11 +414,18 @@ def has_ipv6():
 
 def getdefaulttimeout():
     """The default timeout of new sockets, in seconds (-1: none)."""
-    seconds = _new("double *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    seconds = _s.double_0
     _rc = _c_getdefaulttimeout(seconds)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return None if seconds[0] == -1.0 else seconds[0]
+    _r = None if seconds[0] == -1.0 else seconds[0]
+    _give(_s)
+    return _r
 
 
 def setdefaulttimeout(seconds):
@@ -382,48 +441,83 @@ def setdefaulttimeout(seconds):
 
 def ntohl(x):
     """Convert a 32-bit integer from network to host byte order."""
-    result = _new("uint32_t *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    result = _s.uint32_t_0
     _rc = _c_ntohl(x, result)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return result[0]
+    _r = result[0]
+    _give(_s)
+    return _r
 
 
 def htonl(x):
     """Convert a 32-bit integer from host to network byte order."""
-    result = _new("uint32_t *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    result = _s.uint32_t_0
     _rc = _c_htonl(x, result)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return result[0]
+    _r = result[0]
+    _give(_s)
+    return _r
 
 
 def ntohs(x):
     """Convert a 16-bit integer from network to host byte order."""
-    result = _new("uint16_t *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    result = _s.uint16_t_0
     _rc = _c_ntohs(x, result)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return result[0]
+    _r = result[0]
+    _give(_s)
+    return _r
 
 
 def htons(x):
     """Convert a 16-bit integer from host to network byte order."""
-    result = _new("uint16_t *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    result = _s.uint16_t_0
     _rc = _c_htons(x, result)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return result[0]
+    _r = result[0]
+    _give(_s)
+    return _r
 
 
 def inet_aton(ip):
     """Dotted-quad text to 4 packed bytes, with the platform's rules."""
     ip = _cstr(ip, "inet_aton")
-    packed = _new("char[]", 4)
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    packed = _s.buf if 4 <= _s.bufcap else _alloc("char[]", 4)
     _rc = _c_inet_aton(ip, packed, 4)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return _unpack(packed, 4)
+    _r = _unpack(packed, 4)
+    _give(_s)
+    return _r
 
 
 def inet_ntoa(packed):
@@ -431,22 +525,36 @@ def inet_ntoa(packed):
     if _type(packed) is not _bytes:
         packed = _from_buffer(packed)
     packed_len = _len(packed)
-    out = _new("char[]", 16)
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    out = _s.buf if 16 <= _s.bufcap else _alloc("char[]", 16)
     _rc = _c_inet_ntoa(packed, packed_len, out, 16)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return _text(out)
+    _r = _text(out)
+    _give(_s)
+    return _r
 
 
 def inet_pton(family, ip):
     """IPv4/IPv6 text to packed bytes, strictly."""
     ip = _cstr(ip, "inet_pton")
-    packed = _new("char[]", 16)
-    packed_len = _new("size_t *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    packed = _s.buf if 16 <= _s.bufcap else _alloc("char[]", 16)
+    packed_len = _s.size_t_0
     _rc = _c_inet_pton(family, ip, packed, 16, packed_len)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return _unpack(packed, packed_len[0])
+    _r = _unpack(packed, packed_len[0])
+    _give(_s)
+    return _r
 
 
 def inet_ntop(family, packed):
@@ -454,169 +562,267 @@ def inet_ntop(family, packed):
     if _type(packed) is not _bytes:
         packed = _from_buffer(packed)
     packed_len = _len(packed)
-    out = _new("char[]", 46)
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    out = _s.buf if 46 <= _s.bufcap else _alloc("char[]", 46)
     _rc = _c_inet_ntop(family, packed, packed_len, out, 46)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return _text(out)
+    _r = _text(out)
+    _give(_s)
+    return _r
 
 
 def gethostname():
     """The host name of this machine."""
-    out = _new("char[]", 1025)
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    out = _s.buf if 1025 <= _s.bufcap else _alloc("char[]", 1025)
     _rc = _c_gethostname(out, 1025)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return _text(out)
+    _r = _text(out)
+    _give(_s)
+    return _r
 
 
 def getfqdn(name=None):
     """A fully qualified domain name for name (NULL or \"": this host)."""
     name = _cstr_or_null(name, "getfqdn")
-    out = _new("char[]", 1025)
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    out = _s.buf if 1025 <= _s.bufcap else _alloc("char[]", 1025)
     if _arm:
         _arm_interrupts()
     _rc = _c_getfqdn(name, out, 1025)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_getfqdn(name, out, 1025)
-    return _text(out)
+    _r = _text(out)
+    _give(_s)
+    return _r
 
 
 def gethostbyname(name):
     """The IPv4 address of a host name, as text."""
     name = _cstr(name, "gethostbyname")
-    out = _new("char[]", 1025)
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    out = _s.buf if 1025 <= _s.bufcap else _alloc("char[]", 1025)
     if _arm:
         _arm_interrupts()
     _rc = _c_gethostbyname(name, out, 1025)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_gethostbyname(name, out, 1025)
-    return _text(out)
+    _r = _text(out)
+    _give(_s)
+    return _r
 
 
 def gethostbyname_ex(name):
     """Name, aliases and IPv4 addresses of a host."""
     name = _cstr(name, "gethostbyname_ex")
-    hostent = _new("polysock_handle *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    hostent = _s.handle_0
     if _arm:
         _arm_interrupts()
     _rc = _c_gethostbyname_ex(name, hostent)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_gethostbyname_ex(name, hostent)
-    return hostent[0]
+    _r = hostent[0]
+    _give(_s)
+    return _r
 
 
 def gethostbyaddr(ip):
     """Name, aliases and addresses of the host at an address."""
     ip = _cstr(ip, "gethostbyaddr")
-    hostent = _new("polysock_handle *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    hostent = _s.handle_0
     if _arm:
         _arm_interrupts()
     _rc = _c_gethostbyaddr(ip, hostent)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_gethostbyaddr(ip, hostent)
-    return hostent[0]
+    _r = hostent[0]
+    _give(_s)
+    return _r
 
 
 def hostent_name(handle):
     """The primary name of a host entry."""
-    out = _new("char[]", 1025)
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    out = _s.buf if 1025 <= _s.bufcap else _alloc("char[]", 1025)
     _rc = _c_hostent_name(handle, out, 1025)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return _text(out)
+    _r = _text(out)
+    _give(_s)
+    return _r
 
 
 def hostent_alias_count(handle):
     """The number of aliases of a host entry."""
-    count = _new("size_t *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    count = _s.size_t_0
     _rc = _c_hostent_alias_count(handle, count)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return count[0]
+    _r = count[0]
+    _give(_s)
+    return _r
 
 
 def hostent_alias(handle, index):
     """Alias index of a host entry."""
     if index < 0:
         raise _ValueError("negative index in hostent_alias")
-    out = _new("char[]", 1025)
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    out = _s.buf if 1025 <= _s.bufcap else _alloc("char[]", 1025)
     _rc = _c_hostent_alias(handle, index, out, 1025)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return _text(out)
+    _r = _text(out)
+    _give(_s)
+    return _r
 
 
 def hostent_addr_count(handle):
     """The number of addresses of a host entry."""
-    count = _new("size_t *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    count = _s.size_t_0
     _rc = _c_hostent_addr_count(handle, count)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return count[0]
+    _r = count[0]
+    _give(_s)
+    return _r
 
 
 def hostent_addr(handle, index):
     """Address index of a host entry, as text."""
     if index < 0:
         raise _ValueError("negative index in hostent_addr")
-    out = _new("char[]", 1025)
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    out = _s.buf if 1025 <= _s.bufcap else _alloc("char[]", 1025)
     _rc = _c_hostent_addr(handle, index, out, 1025)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return _text(out)
+    _r = _text(out)
+    _give(_s)
+    return _r
 
 
 def getaddrinfo(host=None, port=None, family=0, socktype=0, proto=0, flags=0):
     """Resolve host and port into socket addresses."""
     host = _cstr_or_null(host, "getaddrinfo")
     port = _cstr_or_null(port, "getaddrinfo")
-    list = _new("polysock_handle *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    list = _s.handle_0
     if _arm:
         _arm_interrupts()
     _rc = _c_getaddrinfo(host, port, family, socktype, proto, flags, list)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_getaddrinfo(host, port, family, socktype, proto, flags, list)
-    return list[0]
+    _r = list[0]
+    _give(_s)
+    return _r
 
 
 def addrinfo_count(handle):
     """The number of entries of a getaddrinfo result."""
-    count = _new("size_t *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    count = _s.size_t_0
     _rc = _c_addrinfo_count(handle, count)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return count[0]
+    _r = count[0]
+    _give(_s)
+    return _r
 
 
 def addrinfo_get(handle, index):
     """Entry index of a getaddrinfo result."""
     if index < 0:
         raise _ValueError("negative index in addrinfo_get")
-    family = _new("int *")
-    socktype = _new("int *")
-    proto = _new("int *")
-    canonname = _new("char[]", 1025)
-    addr = _new("polysock_addr *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    family = _s.int_0
+    socktype = _s.int_1
+    proto = _s.int_2
+    canonname = _s.buf if 1025 <= _s.bufcap else _alloc("char[]", 1025)
+    addr = _s.addr_0
     _rc = _c_addrinfo_get(handle, index, family, socktype, proto, canonname, 1025, addr)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return (family[0], socktype[0], proto[0], _text(canonname), _addr.from_c(addr))
+    _r = (family[0], socktype[0], proto[0], _text(canonname), _addr.from_c(addr))
+    _give(_s)
+    return _r
 
 
 def list_free(list):
@@ -629,91 +835,140 @@ def list_free(list):
 def getnameinfo(sockaddr, flags):
     """Translate a socket address into host and service text."""
     sockaddr = _addr.to_c(sockaddr, None)
-    host = _new("char[]", 1025)
-    service = _new("char[]", 32)
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    host = _s.buf if 1025 <= _s.bufcap else _alloc("char[]", 1025)
+    service = _alloc("char[]", 32)
     if _arm:
         _arm_interrupts()
     _rc = _c_getnameinfo(sockaddr, flags, host, 1025, service, 32)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_getnameinfo(sockaddr, flags, host, 1025, service, 32)
-    return (_text(host), _text(service))
+    _r = (_text(host), _text(service))
+    _give(_s)
+    return _r
 
 
 def getprotobyname(name):
     """The number of a protocol name."""
     name = _cstr(name, "getprotobyname")
-    proto = _new("int *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    proto = _s.int_0
     if _arm:
         _arm_interrupts()
     _rc = _c_getprotobyname(name, proto)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_getprotobyname(name, proto)
-    return proto[0]
+    _r = proto[0]
+    _give(_s)
+    return _r
 
 
 def getservbyname(name, proto=None):
     """The port of a service name."""
     name = _cstr(name, "getservbyname")
     proto = _cstr_or_null(proto, "getservbyname")
-    port = _new("int *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    port = _s.int_0
     if _arm:
         _arm_interrupts()
     _rc = _c_getservbyname(name, proto, port)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_getservbyname(name, proto, port)
-    return port[0]
+    _r = port[0]
+    _give(_s)
+    return _r
 
 
 def getservbyport(port, proto=None):
     """The service name of a port."""
     proto = _cstr_or_null(proto, "getservbyport")
-    out = _new("char[]", 256)
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    out = _s.buf if 256 <= _s.bufcap else _alloc("char[]", 256)
     if _arm:
         _arm_interrupts()
     _rc = _c_getservbyport(port, proto, out, 256)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_getservbyport(port, proto, out, 256)
-    return _text(out)
+    _r = _text(out)
+    _give(_s)
+    return _r
 
 
 def socket(family=_constants.get("AF_INET"), type=_constants.get("SOCK_STREAM"), proto=0):
     """Create a socket in the default timeout mode."""
-    sock = _new("polysock_handle *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    sock = _s.handle_0
     _rc = _c_socket(family, type, proto, sock)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return sock[0]
+    _r = sock[0]
+    _give(_s)
+    return _r
 
 
 def socketpair(family=_constants.get("AF_UNIX"), type=_constants.get("SOCK_STREAM"), proto=0):
     """Create a pair of connected sockets."""
-    a = _new("polysock_handle *")
-    b = _new("polysock_handle *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    a = _s.handle_0
+    b = _s.handle_1
     _rc = _c_socketpair(family, type, proto, a, b)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return (a[0], b[0])
+    _r = (a[0], b[0])
+    _give(_s)
+    return _r
 
 
 def fromfd(fd, family, type, proto=0):
     """Wrap a duplicate of a descriptor."""
-    sock = _new("polysock_handle *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    sock = _s.handle_0
     _rc = _c_fromfd(fd, family, type, proto, sock)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return sock[0]
+    _r = sock[0]
+    _give(_s)
+    return _r
 
 
 def close(handle):
@@ -725,38 +980,66 @@ def close(handle):
 
 def family(handle):
     """The socket's family."""
-    family = _new("int *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    family = _s.int_0
     _rc = _c_family(handle, family)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return family[0]
+    _r = family[0]
+    _give(_s)
+    return _r
 
 
 def type(handle):
     """The socket's type."""
-    type = _new("int *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    type = _s.int_0
     _rc = _c_type(handle, type)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return type[0]
+    _r = type[0]
+    _give(_s)
+    return _r
 
 
 def proto(handle):
     """The socket's protocol."""
-    proto = _new("int *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    proto = _s.int_0
     _rc = _c_proto(handle, proto)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return proto[0]
+    _r = proto[0]
+    _give(_s)
+    return _r
 
 
 def fileno(handle):
     """The socket's file descriptor."""
-    fd = _new("int *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    fd = _s.int_0
     _rc = _c_fileno(handle, fd)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return fd[0]
+    _r = fd[0]
+    _give(_s)
+    return _r
 
 
 def bind(handle, addr):
@@ -782,17 +1065,24 @@ def listen(handle, backlog=128):
 
 def accept(handle):
     """Accept a connection."""
-    conn = _new("polysock_handle *")
-    peer = _new("polysock_addr *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    conn = _s.handle_0
+    peer = _s.addr_0
     if _arm:
         _arm_interrupts()
     _rc = _c_accept(handle, conn, peer)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_accept(handle, conn, peer)
-    return (conn[0], _addr.from_c(peer))
+    _r = (conn[0], _addr.from_c(peer))
+    _give(_s)
+    return _r
 
 
 def connect(handle, addr):
@@ -811,43 +1101,71 @@ def connect(handle, addr):
 def connect_ex(handle, addr):
     """Connect; the connect's own error comes back as an errno value."""
     addr = _addr.to_c(addr, None)
-    err = _new("int *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    err = _s.int_0
     if _arm:
         _arm_interrupts()
     _rc = _c_connect_ex(handle, addr, err)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_connect_ex(handle, addr, err)
-    return err[0]
+    _r = err[0]
+    _give(_s)
+    return _r
 
 
 def connect_host(handle):
     """The host string given to the last connect."""
-    out = _new("char[]", 1025)
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    out = _s.buf if 1025 <= _s.bufcap else _alloc("char[]", 1025)
     _rc = _c_connect_host(handle, out, 1025)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return _text(out)
+    _r = _text(out)
+    _give(_s)
+    return _r
 
 
 def getpeername(handle):
     """The address of the peer."""
-    addr = _new("polysock_addr *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    addr = _s.addr_0
     _rc = _c_getpeername(handle, addr)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return _addr.from_c(addr)
+    _r = _addr.from_c(addr)
+    _give(_s)
+    return _r
 
 
 def getsockname(handle):
     """The socket's own address."""
-    addr = _new("polysock_addr *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    addr = _s.addr_0
     _rc = _c_getsockname(handle, addr)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return _addr.from_c(addr)
+    _r = _addr.from_c(addr)
+    _give(_s)
+    return _r
 
 
 def recv(handle, len, flags=0):
@@ -856,17 +1174,24 @@ def recv(handle, len, flags=0):
         raise _ValueError("negative buffersize in recv")
     if not len:
         return b""
-    buf = _new("char[]", len)
-    nread = _new("size_t *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    buf = _s.buf if len <= _s.bufcap else _alloc("char[]", len)
+    nread = _s.size_t_0
     if _arm:
         _arm_interrupts()
     _rc = _c_recv(handle, buf, len, flags, nread)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_recv(handle, buf, len, flags, nread)
-    return _unpack(buf, nread[0])
+    _r = _unpack(buf, nread[0])
+    _give(_s)
+    return _r
 
 
 def recv_into(handle, buffer, nbytes=0, flags=0):
@@ -874,7 +1199,10 @@ def recv_into(handle, buffer, nbytes=0, flags=0):
 
     Into the caller's writable buffer (nbytes 0: all of it); returns the
     number of bytes received."""
-    buf = _writable(buffer, "recv_into")
+    try:
+        buf = _from_buffer("char[]", buffer, True)
+    except (_TypeError, _BufferError):
+        raise _TypeError(_NOT_WRITABLE % ("recv_into", _type(buffer).__name__)) from None
     if nbytes < 0:
         raise _ValueError("negative buffersize in recv_into")
     if not nbytes:
@@ -883,34 +1211,48 @@ def recv_into(handle, buffer, nbytes=0, flags=0):
         raise _ValueError("buffer too small for requested bytes")
     if not nbytes:
         return 0
-    nread = _new("size_t *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    nread = _s.size_t_0
     if _arm:
         _arm_interrupts()
     _rc = _c_recv(handle, buf, nbytes, flags, nread)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_recv(handle, buf, nbytes, flags, nread)
-    return nread[0]
+    _r = nread[0]
+    _give(_s)
+    return _r
 
 
 def recvfrom(handle, len, flags=0):
     """Receive into the caller's buffer, with the sender's address."""
     if len < 0:
         raise _ValueError("negative buffersize in recvfrom")
-    buf = _new("char[]", len)
-    nread = _new("size_t *")
-    from_ = _new("polysock_addr *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    buf = _s.buf if len <= _s.bufcap else _alloc("char[]", len)
+    nread = _s.size_t_0
+    from_ = _s.addr_0
     if _arm:
         _arm_interrupts()
     _rc = _c_recvfrom(handle, buf, len, flags, nread, from_)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_recvfrom(handle, buf, len, flags, nread, from_)
-    return (_unpack(buf, nread[0]), _addr.from_c(from_))
+    _r = (_unpack(buf, nread[0]), _addr.from_c(from_))
+    _give(_s)
+    return _r
 
 
 def recvfrom_into(handle, buffer, nbytes=0, flags=0):
@@ -918,24 +1260,34 @@ def recvfrom_into(handle, buffer, nbytes=0, flags=0):
 
     Into the caller's writable buffer (nbytes 0: all of it); returns the
     number of bytes received."""
-    buf = _writable(buffer, "recvfrom_into")
+    try:
+        buf = _from_buffer("char[]", buffer, True)
+    except (_TypeError, _BufferError):
+        raise _TypeError(_NOT_WRITABLE % ("recvfrom_into", _type(buffer).__name__)) from None
     if nbytes < 0:
         raise _ValueError("negative buffersize in recvfrom_into")
     if not nbytes:
         nbytes = _len(buf)
     elif nbytes > _len(buf):
         raise _ValueError("buffer too small for requested bytes")
-    nread = _new("size_t *")
-    from_ = _new("polysock_addr *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    nread = _s.size_t_0
+    from_ = _s.addr_0
     if _arm:
         _arm_interrupts()
     _rc = _c_recvfrom(handle, buf, nbytes, flags, nread, from_)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_recvfrom(handle, buf, nbytes, flags, nread, from_)
-    return (nread[0], _addr.from_c(from_))
+    _r = (nread[0], _addr.from_c(from_))
+    _give(_s)
+    return _r
 
 
 def send(handle, buf, flags=0):
@@ -943,16 +1295,23 @@ def send(handle, buf, flags=0):
     if _type(buf) is not _bytes:
         buf = _from_buffer(buf)
     len = _len(buf)
-    nsent = _new("size_t *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    nsent = _s.size_t_0
     if _arm:
         _arm_interrupts()
     _rc = _c_send(handle, buf, len, flags, nsent)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_send(handle, buf, len, flags, nsent)
-    return nsent[0]
+    _r = nsent[0]
+    _give(_s)
+    return _r
 
 
 def sendall(handle, buf, flags=0):
@@ -960,7 +1319,11 @@ def sendall(handle, buf, flags=0):
     if _type(buf) is not _bytes:
         buf = _from_buffer(buf)
     len = _len(buf)
-    nsent = _new("size_t *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    nsent = _s.size_t_0
     if _arm:
         _arm_interrupts()
     _rc = _c_sendall(handle, buf, len, flags, nsent)
@@ -971,7 +1334,10 @@ def sendall(handle, buf, flags=0):
             _signalled()
             _rc = _c_sendall(handle, _offset(buf, _done), len - _done, flags, nsent)
         if _rc:
-            _raise_partial(_rc, _done + nsent[0])
+            _done += nsent[0]
+            _give(_s)
+            _raise_partial(_rc, _done)
+    _give(_s)
 
 
 def sendto(handle, buf, flags, to=_MISSING):
@@ -983,16 +1349,23 @@ def sendto(handle, buf, flags, to=_MISSING):
         buf = _from_buffer(buf)
     len = _len(buf)
     to = _addr.to_c(to, None)
-    nsent = _new("size_t *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    nsent = _s.size_t_0
     if _arm:
         _arm_interrupts()
     _rc = _c_sendto(handle, buf, len, flags, to, nsent)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_sendto(handle, buf, len, flags, to, nsent)
-    return nsent[0]
+    _r = nsent[0]
+    _give(_s)
+    return _r
 
 
 def shutdown(handle, how):
@@ -1022,32 +1395,53 @@ def settimeout(handle, seconds):
 
 def gettimeout(handle):
     """The timeout in seconds (-1: blocking mode)."""
-    seconds = _new("double *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    seconds = _s.double_0
     _rc = _c_gettimeout(handle, seconds)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return None if seconds[0] == -1.0 else seconds[0]
+    _r = None if seconds[0] == -1.0 else seconds[0]
+    _give(_s)
+    return _r
 
 
 def getsockopt_int(handle, level, optname):
     """An integer socket option."""
-    value = _new("int *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    value = _s.int_0
     _rc = _c_getsockopt_int(handle, level, optname, value)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return value[0]
+    _r = value[0]
+    _give(_s)
+    return _r
 
 
 def getsockopt_buf(handle, level, optname, buflen):
     """A socket option as bytes (buflen 1..1024)."""
     if buflen < 0:
         raise _ValueError("negative buffersize in getsockopt_buf")
-    buf = _new("char[]", buflen)
-    outlen = _new("size_t *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    buf = _s.buf if buflen <= _s.bufcap else _alloc("char[]", buflen)
+    outlen = _s.size_t_0
     _rc = _c_getsockopt_buf(handle, level, optname, buf, buflen, outlen)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return _unpack(buf, outlen[0])
+    _r = _unpack(buf, outlen[0])
+    _give(_s)
+    return _r
 
 
 def getsockopt_buf_into(handle, level, optname, buffer, nbytes=0):
@@ -1055,18 +1449,28 @@ def getsockopt_buf_into(handle, level, optname, buffer, nbytes=0):
 
     Into the caller's writable buffer (nbytes 0: all of it); returns the
     number of bytes received."""
-    buf = _writable(buffer, "getsockopt_buf_into")
+    try:
+        buf = _from_buffer("char[]", buffer, True)
+    except (_TypeError, _BufferError):
+        raise _TypeError(_NOT_WRITABLE % ("getsockopt_buf_into", _type(buffer).__name__)) from None
     if nbytes < 0:
         raise _ValueError("negative buffersize in getsockopt_buf_into")
     if not nbytes:
         nbytes = _len(buf)
     elif nbytes > _len(buf):
         raise _ValueError("buffer too small for requested bytes")
-    outlen = _new("size_t *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    outlen = _s.size_t_0
     _rc = _c_getsockopt_buf(handle, level, optname, buf, nbytes, outlen)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return outlen[0]
+    _r = outlen[0]
+    _give(_s)
+    return _r
 
 
 def setsockopt_int(handle, level, optname, value):
@@ -1088,11 +1492,18 @@ def setsockopt_buf(handle, level, optname, buf):
 
 def poller_new():
     """Create a poller."""
-    poller = _new("polysock_handle *")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    poller = _s.handle_0
     _rc = _c_poller_new(poller)
     if _rc:
+        _give(_s)
         _raise(_rc)
-    return poller[0]
+    _r = poller[0]
+    _give(_s)
+    return _r
 
 
 def poller_close(handle):
@@ -1131,17 +1542,24 @@ def poller_wait(handle, cap, timeout):
         timeout = -1.0
     elif timeout < 0:
         raise _ValueError("negative timeout in poller_wait; use None instead of -1.0")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
     events = _new("polysock_event[]", cap)
-    count = _new("size_t *")
+    count = _s.size_t_0
     if _arm:
         _arm_interrupts()
     _rc = _c_poller_wait(handle, events, cap, timeout, count)
     while _rc:
         if _rc != _EINTR:
+            _give(_s)
             _raise(_rc)
         _signalled()
         _rc = _c_poller_wait(handle, events, cap, timeout, count)
-    return [_event_from_c(_x) for _x in events[0:count[0]]]
+    _r = [_event_from_c(_x) for _x in events[0:count[0]]]
+    _give(_s)
+    return _r
 
 
 def poller_wake(handle):
@@ -1169,35 +1587,63 @@ class SocketMethods:
 
     def family(self):
         """The socket's family."""
-        family = _new("int *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        family = _s.int_0
         _rc = _c_family(self._handle, family)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return family[0]
+        _r = family[0]
+        _give(_s)
+        return _r
 
     def type(self):
         """The socket's type."""
-        type = _new("int *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        type = _s.int_0
         _rc = _c_type(self._handle, type)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return type[0]
+        _r = type[0]
+        _give(_s)
+        return _r
 
     def proto(self):
         """The socket's protocol."""
-        proto = _new("int *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        proto = _s.int_0
         _rc = _c_proto(self._handle, proto)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return proto[0]
+        _r = proto[0]
+        _give(_s)
+        return _r
 
     def fileno(self):
         """The socket's file descriptor."""
-        fd = _new("int *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        fd = _s.int_0
         _rc = _c_fileno(self._handle, fd)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return fd[0]
+        _r = fd[0]
+        _give(_s)
+        return _r
 
     def bind(self, addr, /):
         """Bind the socket to an address."""
@@ -1220,17 +1666,24 @@ class SocketMethods:
 
     def accept(self):
         """Accept a connection."""
-        conn = _new("polysock_handle *")
-        peer = _new("polysock_addr *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        conn = _s.handle_0
+        peer = _s.addr_0
         if _arm:
             _arm_interrupts()
         _rc = _c_accept(self._handle, conn, peer)
         while _rc:
             if _rc != _EINTR:
+                _give(_s)
                 _raise(_rc)
             _signalled()
             _rc = _c_accept(self._handle, conn, peer)
-        return (_wrap("socket", conn[0]), _addr.from_c(peer))
+        _r = (_wrap("socket", conn[0]), _addr.from_c(peer))
+        _give(_s)
+        return _r
 
     def connect(self, addr, /):
         """Connect to an address."""
@@ -1247,40 +1700,68 @@ class SocketMethods:
     def connect_ex(self, addr, /):
         """Connect; the connect's own error comes back as an errno value."""
         addr = _addr.to_c(addr, self._family)
-        err = _new("int *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        err = _s.int_0
         if _arm:
             _arm_interrupts()
         _rc = _c_connect_ex(self._handle, addr, err)
         while _rc:
             if _rc != _EINTR:
+                _give(_s)
                 _raise(_rc)
             _signalled()
             _rc = _c_connect_ex(self._handle, addr, err)
-        return err[0]
+        _r = err[0]
+        _give(_s)
+        return _r
 
     def connect_host(self):
         """The host string given to the last connect."""
-        out = _new("char[]", 1025)
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        out = _s.buf if 1025 <= _s.bufcap else _alloc("char[]", 1025)
         _rc = _c_connect_host(self._handle, out, 1025)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return _text(out)
+        _r = _text(out)
+        _give(_s)
+        return _r
 
     def getpeername(self):
         """The address of the peer."""
-        addr = _new("polysock_addr *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        addr = _s.addr_0
         _rc = _c_getpeername(self._handle, addr)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return _addr.from_c(addr)
+        _r = _addr.from_c(addr)
+        _give(_s)
+        return _r
 
     def getsockname(self):
         """The socket's own address."""
-        addr = _new("polysock_addr *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        addr = _s.addr_0
         _rc = _c_getsockname(self._handle, addr)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return _addr.from_c(addr)
+        _r = _addr.from_c(addr)
+        _give(_s)
+        return _r
 
     def recv(self, len, flags=0, /):
         """Receive into the caller's buffer; 0 bytes means end of stream."""
@@ -1288,24 +1769,34 @@ class SocketMethods:
             raise _ValueError("negative buffersize in recv")
         if not len:
             return b""
-        buf = _new("char[]", len)
-        nread = _new("size_t *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        buf = _s.buf if len <= _s.bufcap else _alloc("char[]", len)
+        nread = _s.size_t_0
         if _arm:
             _arm_interrupts()
         _rc = _c_recv(self._handle, buf, len, flags, nread)
         while _rc:
             if _rc != _EINTR:
+                _give(_s)
                 _raise(_rc)
             _signalled()
             _rc = _c_recv(self._handle, buf, len, flags, nread)
-        return _unpack(buf, nread[0])
+        _r = _unpack(buf, nread[0])
+        _give(_s)
+        return _r
 
     def recv_into(self, buffer, nbytes=0, flags=0, /):
         """Receive into the caller's buffer; 0 bytes means end of stream.
 
         Into the caller's writable buffer (nbytes 0: all of it); returns the
         number of bytes received."""
-        buf = _writable(buffer, "recv_into")
+        try:
+            buf = _from_buffer("char[]", buffer, True)
+        except (_TypeError, _BufferError):
+            raise _TypeError(_NOT_WRITABLE % ("recv_into", _type(buffer).__name__)) from None
         if nbytes < 0:
             raise _ValueError("negative buffersize in recv_into")
         if not nbytes:
@@ -1314,80 +1805,115 @@ class SocketMethods:
             raise _ValueError("buffer too small for requested bytes")
         if not nbytes:
             return 0
-        nread = _new("size_t *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        nread = _s.size_t_0
         if _arm:
             _arm_interrupts()
         _rc = _c_recv(self._handle, buf, nbytes, flags, nread)
         while _rc:
             if _rc != _EINTR:
+                _give(_s)
                 _raise(_rc)
             _signalled()
             _rc = _c_recv(self._handle, buf, nbytes, flags, nread)
-        return nread[0]
+        _r = nread[0]
+        _give(_s)
+        return _r
 
     def recvfrom(self, len, flags=0, /):
         """Receive into the caller's buffer, with the sender's address."""
         if len < 0:
             raise _ValueError("negative buffersize in recvfrom")
-        buf = _new("char[]", len)
-        nread = _new("size_t *")
-        from_ = _new("polysock_addr *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        buf = _s.buf if len <= _s.bufcap else _alloc("char[]", len)
+        nread = _s.size_t_0
+        from_ = _s.addr_0
         if _arm:
             _arm_interrupts()
         _rc = _c_recvfrom(self._handle, buf, len, flags, nread, from_)
         while _rc:
             if _rc != _EINTR:
+                _give(_s)
                 _raise(_rc)
             _signalled()
             _rc = _c_recvfrom(self._handle, buf, len, flags, nread, from_)
-        return (_unpack(buf, nread[0]), _addr.from_c(from_))
+        _r = (_unpack(buf, nread[0]), _addr.from_c(from_))
+        _give(_s)
+        return _r
 
     def recvfrom_into(self, buffer, nbytes=0, flags=0, /):
         """Receive into the caller's buffer, with the sender's address.
 
         Into the caller's writable buffer (nbytes 0: all of it); returns the
         number of bytes received."""
-        buf = _writable(buffer, "recvfrom_into")
+        try:
+            buf = _from_buffer("char[]", buffer, True)
+        except (_TypeError, _BufferError):
+            raise _TypeError(_NOT_WRITABLE % ("recvfrom_into", _type(buffer).__name__)) from None
         if nbytes < 0:
             raise _ValueError("negative buffersize in recvfrom_into")
         if not nbytes:
             nbytes = _len(buf)
         elif nbytes > _len(buf):
             raise _ValueError("buffer too small for requested bytes")
-        nread = _new("size_t *")
-        from_ = _new("polysock_addr *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        nread = _s.size_t_0
+        from_ = _s.addr_0
         if _arm:
             _arm_interrupts()
         _rc = _c_recvfrom(self._handle, buf, nbytes, flags, nread, from_)
         while _rc:
             if _rc != _EINTR:
+                _give(_s)
                 _raise(_rc)
             _signalled()
             _rc = _c_recvfrom(self._handle, buf, nbytes, flags, nread, from_)
-        return (nread[0], _addr.from_c(from_))
+        _r = (nread[0], _addr.from_c(from_))
+        _give(_s)
+        return _r
 
     def send(self, buf, flags=0, /):
         """Send some of the data; returns how much was sent."""
         if _type(buf) is not _bytes:
             buf = _from_buffer(buf)
         len = _len(buf)
-        nsent = _new("size_t *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        nsent = _s.size_t_0
         if _arm:
             _arm_interrupts()
         _rc = _c_send(self._handle, buf, len, flags, nsent)
         while _rc:
             if _rc != _EINTR:
+                _give(_s)
                 _raise(_rc)
             _signalled()
             _rc = _c_send(self._handle, buf, len, flags, nsent)
-        return nsent[0]
+        _r = nsent[0]
+        _give(_s)
+        return _r
 
     def sendall(self, buf, flags=0, /):
         """Send all the data against one deadline; nsent is set on failure too."""
         if _type(buf) is not _bytes:
             buf = _from_buffer(buf)
         len = _len(buf)
-        nsent = _new("size_t *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        nsent = _s.size_t_0
         if _arm:
             _arm_interrupts()
         _rc = _c_sendall(self._handle, buf, len, flags, nsent)
@@ -1398,7 +1924,10 @@ class SocketMethods:
                 _signalled()
                 _rc = _c_sendall(self._handle, _offset(buf, _done), len - _done, flags, nsent)
             if _rc:
-                _raise_partial(_rc, _done + nsent[0])
+                _done += nsent[0]
+                _give(_s)
+                _raise_partial(_rc, _done)
+        _give(_s)
 
     def sendto(self, buf, flags, to=_MISSING, /):
         """Send data to an address."""
@@ -1409,16 +1938,23 @@ class SocketMethods:
             buf = _from_buffer(buf)
         len = _len(buf)
         to = _addr.to_c(to, self._family)
-        nsent = _new("size_t *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        nsent = _s.size_t_0
         if _arm:
             _arm_interrupts()
         _rc = _c_sendto(self._handle, buf, len, flags, to, nsent)
         while _rc:
             if _rc != _EINTR:
+                _give(_s)
                 _raise(_rc)
             _signalled()
             _rc = _c_sendto(self._handle, buf, len, flags, to, nsent)
-        return nsent[0]
+        _r = nsent[0]
+        _give(_s)
+        return _r
 
     def shutdown(self, how, /):
         """Shut down one or both halves of the connection."""
@@ -1444,48 +1980,79 @@ class SocketMethods:
 
     def gettimeout(self):
         """The timeout in seconds (-1: blocking mode)."""
-        seconds = _new("double *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        seconds = _s.double_0
         _rc = _c_gettimeout(self._handle, seconds)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return None if seconds[0] == -1.0 else seconds[0]
+        _r = None if seconds[0] == -1.0 else seconds[0]
+        _give(_s)
+        return _r
 
     def getsockopt_int(self, level, optname, /):
         """An integer socket option."""
-        value = _new("int *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        value = _s.int_0
         _rc = _c_getsockopt_int(self._handle, level, optname, value)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return value[0]
+        _r = value[0]
+        _give(_s)
+        return _r
 
     def getsockopt_buf(self, level, optname, buflen, /):
         """A socket option as bytes (buflen 1..1024)."""
         if buflen < 0:
             raise _ValueError("negative buffersize in getsockopt_buf")
-        buf = _new("char[]", buflen)
-        outlen = _new("size_t *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        buf = _s.buf if buflen <= _s.bufcap else _alloc("char[]", buflen)
+        outlen = _s.size_t_0
         _rc = _c_getsockopt_buf(self._handle, level, optname, buf, buflen, outlen)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return _unpack(buf, outlen[0])
+        _r = _unpack(buf, outlen[0])
+        _give(_s)
+        return _r
 
     def getsockopt_buf_into(self, level, optname, buffer, nbytes=0, /):
         """A socket option as bytes (buflen 1..1024).
 
         Into the caller's writable buffer (nbytes 0: all of it); returns the
         number of bytes received."""
-        buf = _writable(buffer, "getsockopt_buf_into")
+        try:
+            buf = _from_buffer("char[]", buffer, True)
+        except (_TypeError, _BufferError):
+            raise _TypeError(_NOT_WRITABLE % ("getsockopt_buf_into", _type(buffer).__name__)) from None
         if nbytes < 0:
             raise _ValueError("negative buffersize in getsockopt_buf_into")
         if not nbytes:
             nbytes = _len(buf)
         elif nbytes > _len(buf):
             raise _ValueError("buffer too small for requested bytes")
-        outlen = _new("size_t *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        outlen = _s.size_t_0
         _rc = _c_getsockopt_buf(self._handle, level, optname, buf, nbytes, outlen)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return outlen[0]
+        _r = outlen[0]
+        _give(_s)
+        return _r
 
     def setsockopt_int(self, level, optname, value, /):
         """Set an integer socket option."""
@@ -1548,17 +2115,24 @@ class PollerMethods:
             timeout = -1.0
         elif timeout < 0:
             raise _ValueError("negative timeout in poller_wait; use None instead of -1.0")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
         events = _new("polysock_event[]", cap)
-        count = _new("size_t *")
+        count = _s.size_t_0
         if _arm:
             _arm_interrupts()
         _rc = _c_poller_wait(self._handle, events, cap, timeout, count)
         while _rc:
             if _rc != _EINTR:
+                _give(_s)
                 _raise(_rc)
             _signalled()
             _rc = _c_poller_wait(self._handle, events, cap, timeout, count)
-        return [_event_from_c(_x) for _x in events[0:count[0]]]
+        _r = [_event_from_c(_x) for _x in events[0:count[0]]]
+        _give(_s)
+        return _r
 
     def wake(self):
         """Wake a waiting poller_wait from any thread."""
@@ -1579,47 +2153,82 @@ class HostentMethods:
 
     def name(self):
         """The primary name of a host entry."""
-        out = _new("char[]", 1025)
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        out = _s.buf if 1025 <= _s.bufcap else _alloc("char[]", 1025)
         _rc = _c_hostent_name(self._handle, out, 1025)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return _text(out)
+        _r = _text(out)
+        _give(_s)
+        return _r
 
     def alias_count(self):
         """The number of aliases of a host entry."""
-        count = _new("size_t *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        count = _s.size_t_0
         _rc = _c_hostent_alias_count(self._handle, count)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return count[0]
+        _r = count[0]
+        _give(_s)
+        return _r
 
     def alias(self, index, /):
         """Alias index of a host entry."""
         if index < 0:
             raise _ValueError("negative index in hostent_alias")
-        out = _new("char[]", 1025)
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        out = _s.buf if 1025 <= _s.bufcap else _alloc("char[]", 1025)
         _rc = _c_hostent_alias(self._handle, index, out, 1025)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return _text(out)
+        _r = _text(out)
+        _give(_s)
+        return _r
 
     def addr_count(self):
         """The number of addresses of a host entry."""
-        count = _new("size_t *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        count = _s.size_t_0
         _rc = _c_hostent_addr_count(self._handle, count)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return count[0]
+        _r = count[0]
+        _give(_s)
+        return _r
 
     def addr(self, index, /):
         """Address index of a host entry, as text."""
         if index < 0:
             raise _ValueError("negative index in hostent_addr")
-        out = _new("char[]", 1025)
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        out = _s.buf if 1025 <= _s.bufcap else _alloc("char[]", 1025)
         _rc = _c_hostent_addr(self._handle, index, out, 1025)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return _text(out)
+        _r = _text(out)
+        _give(_s)
+        return _r
 
 
 
@@ -1634,22 +2243,36 @@ class AddrinfoMethods:
 
     def count(self):
         """The number of entries of a getaddrinfo result."""
-        count = _new("size_t *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        count = _s.size_t_0
         _rc = _c_addrinfo_count(self._handle, count)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return count[0]
+        _r = count[0]
+        _give(_s)
+        return _r
 
     def get(self, index, /):
         """Entry index of a getaddrinfo result."""
         if index < 0:
             raise _ValueError("negative index in addrinfo_get")
-        family = _new("int *")
-        socktype = _new("int *")
-        proto = _new("int *")
-        canonname = _new("char[]", 1025)
-        addr = _new("polysock_addr *")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        family = _s.int_0
+        socktype = _s.int_1
+        proto = _s.int_2
+        canonname = _s.buf if 1025 <= _s.bufcap else _alloc("char[]", 1025)
+        addr = _s.addr_0
         _rc = _c_addrinfo_get(self._handle, index, family, socktype, proto, canonname, 1025, addr)
         if _rc:
+            _give(_s)
             _raise(_rc)
-        return (family[0], socktype[0], proto[0], _text(canonname), _addr.from_c(addr))
+        _r = (family[0], socktype[0], proto[0], _text(canonname), _addr.from_c(addr))
+        _give(_s)
+        return _r
