@@ -29,12 +29,14 @@ stdlib listener.
 
 Noise: in each round both modules' connections are open at once and the
 timed work alternates between them in 16 blocks (alternating who goes
-first), so a slow spell of the machine costs both sides alike; the ratio
-polysock/stdlib is taken per round and the table shows its median and its
-spread over the rounds.  Ratios are of speed: above 1, polysock is faster
-(for the call row too: stdlib ns / polysock ns).  "extra" is the median of
-polysock's time minus stdlib's per operation (round trip, 64 KiB call,
-call): what the binding adds.
+first).  A round's ratio polysock/stdlib is the median over its 16 pairs of
+back-to-back blocks, so a slow spell of the machine (on a shared VM a block
+can take ten times as long) costs neither side alone; the table shows the
+median of the rounds' ratios and their spread, and each side's median
+rate.  Ratios are of speed: above 1, polysock is faster (for the call row
+too: stdlib ns / polysock ns).  "extra" is polysock's time minus stdlib's
+per operation (round trip, 64 KiB call, call), the median likewise: what
+the binding adds.
 
 Targets (median ratio): on PyPy >= 1.0 for ping-pong and bulk; on CPython
 ping-pong >= 0.95 in API mode and >= 0.9 in ABI mode, bulk >= 0.98.
@@ -71,6 +73,7 @@ PEER_BUF = 256 * 1024      # the peer reads and writes bigger, so it keeps up
 BLOCKS = 16                # timed blocks per side and round
 WARMUP_TRIPS = 3000        # untimed round trips: caches, and PyPy's JIT
 WARMUP_TRIPS_2CPU = 300    # the same at ~60 us each (the loop is JITted by then)
+PEER_TIMEOUT = 120         # seconds a peer may take to finish a connection
 IS_PYPY = platform.python_implementation() == "PyPy"
 
 
@@ -211,6 +214,8 @@ class Peer:
             [python, os.path.abspath(__file__), "--peer", str(theirs.fileno()), str(cpu)],
             pass_fds=[theirs.fileno()])
         theirs.close()
+        # Bounded: a peer that hangs ends the bench instead of stalling it.
+        self.ctl.settimeout(PEER_TIMEOUT)
 
     def hand(self, fd, command, arg):
         """Give the peer FD (a duplicate travels) and what to do with it."""
@@ -438,8 +443,13 @@ def target(row, mode):
 # ---- rounds and the table ------------------------------------------------
 
 def run_round(row, sides, peers, r):
+    """Time BLOCKS blocks per side, alternating sides; record the round's
+    rates and its ratio: the median of the ratios of paired blocks (run
+    back to back), so that a slow spell, which on a shared VM can make one
+    block ten times slower, neither counts for one side only nor sways
+    the round."""
     objs = {side.name: row.open(side, peers) for side in sides}
-    elapsed = {side.name: 0.0 for side in sides}
+    times = {side.name: [] for side in sides}
     clock = time.perf_counter
     for b in range(BLOCKS):
         # Alternate who goes first, so a trend is not paid by one side.
@@ -447,13 +457,15 @@ def run_round(row, sides, peers, r):
             obj = objs[side.name]
             t0 = clock()
             row.block(side, obj)
-            elapsed[side.name] += clock() - t0
+            times[side.name].append(clock() - t0)
     for side in sides:
         row.close(side, objs[side.name])
+    per_block = row.ops // BLOCKS
     for side in sides:
-        row.rates[side.name].append(row.ops / elapsed[side.name])
-    row.ratios.append(elapsed["stdlib"] / elapsed["polysock"])
-    row.extras.append((elapsed["polysock"] - elapsed["stdlib"]) / row.ops * 1e9)
+        row.rates[side.name].append(per_block / statistics.median(times[side.name]))
+    pairs = list(zip(times["stdlib"], times["polysock"]))
+    row.ratios.append(statistics.median(std / poly for std, poly in pairs))
+    row.extras.append(statistics.median((poly - std) for std, poly in pairs) / per_block * 1e9)
 
 
 def run_rounds(rows, sides, peers, runs):

@@ -19,6 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 bench=$here/bench_python.py
 : "${CPYTHON:=/usr/bin/python3}"
 : "${PYPY:=pypy3}"
+BENCH_SECS=600 # per interpreter and mode; a run takes about 40 s
 status=0
 summary=
 
@@ -32,7 +33,13 @@ loaded_mode() {
 bench() {
     echo
     echo "=== $1"
-    POLYSOCK_PYTHON_MODE=$3 "$2" "$bench"
+    # Bounded: the bench's own sockets are blocking, so a stuck peer would
+    # otherwise stall make bench.
+    if command -v timeout >/dev/null 2>&1; then
+        POLYSOCK_PYTHON_MODE=$3 timeout "$BENCH_SECS" "$2" "$bench"
+    else
+        POLYSOCK_PYTHON_MODE=$3 "$2" "$bench"
+    fi
     rc=$?
     if [ "$rc" -eq 0 ]; then
         summary="$summary

@@ -1,5 +1,6 @@
 /*
- * backend_docs.c - the C API reference, docs/api/c.md.
+ * backend_docs.c - the API references: docs/api/c.md, and docs/api/python.md
+ * (rendered by backend_python.c, which knows the Python spelling).
  *
  * One entry per fn (prototype, doc, parameter table, what it returns),
  * grouped as a reader looks for them: module functions, then one section
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #define DOCS_FILE "docs/api/c.md"
+#define PYTHON_DOCS_FILE "docs/api/python.md"
 
 /* ---- Markdown helpers ---------------------------------------------------- */
 
@@ -441,11 +443,16 @@ static int generate(const struct model *m, struct emitter *out)
     record_section(m, b);
     error_sections(m, b);
     constant_section(m, b);
+    if (emit_end(out) != 0)
+        return -1;
+    b = emit_begin(out, PYTHON_DOCS_FILE);
+    if (python_reference(m, b) != 0)
+        return -1;
     return emit_end(out);
 }
 
 const struct backend backend_docs = {
     "docs",
-    "docs/api/c.md: the C API reference",
+    "docs/api/c.md and docs/api/python.md: the C and Python API references",
     generate,
 };

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 
 #define JSON_FILE "docs/api/polysock.json"
-#define JSON_FORMAT_VERSION 1
+#define JSON_FORMAT_VERSION 2
 #define MAX_DEPTH 16
 
 /* A streaming pretty-printer: it only has to remember, per nesting level,
@@ -262,14 +262,15 @@ static void json_handles(const struct model *m, struct json *j)
     j_close(j, ']');
 }
 
-static void json_default(const struct default_value *d, struct json *j)
+static void json_default(const char *key, const struct default_value *d,
+                         struct json *j)
 {
     static const char *const kinds[] = {
         [DEF_NONE] = NULL, [DEF_INT] = "int", [DEF_DOUBLE] = "double",
         [DEF_CONST] = "constant",
     };
 
-    j_key(j, "default");
+    j_key(j, key);
     if (d->kind == DEF_NONE) {
         sb_puts(j->b, "null");
         return;
@@ -297,10 +298,13 @@ static void json_param(const struct model *m, const struct fn *f,
     j_kstr(j, "type", model_type_name(m, p->type));
     j_kstr(j, "type_kind", model_kind_name(p->type.kind));
     j_kbool(j, "optional", p->optional);
-    json_default(&p->def, j);
+    json_default("default", &p->def, j);
     j_kstr(j, "length_param",
            p->len_param >= 0 ? f->params[p->len_param].name : NULL);
     j_kstr(j, "length_of", p->len_of >= 0 ? f->params[p->len_of].name : NULL);
+    j_kstr(j, "fills", p->fills >= 0 ? f->params[p->fills].name : NULL);
+    j_kstr(j, "partial", p->partial >= 0 ? f->params[p->partial].name : NULL);
+    json_default("null", &p->null_value, j);
     model_c_param_type(m, p, c);
     j_kc(j, "c_type", c);
     j_kstr(j, "doc", p->doc);

@@ -293,8 +293,9 @@ static int write_loader(const struct model *m, struct emitter *out)
             "    found = ffi.string(lib.polysock_abi_fingerprint()).decode("
             "\"ascii\")\n"
             "    if found != _cdef.FINGERPRINT:\n"
-            "        where = \"the compiled API module's library\" if mode == "
-            "\"api\" else _library_path()\n"
+            "        where = _library_path()\n"
+            "        if mode == \"api\" and not os.environ.get(\"POLYSOCK_LIBRARY\"):\n"
+            "            where += \" (linked by polysock._polysock_api)\"\n"
             "        raise ImportError(\n"
             "            \"polysock: library %s has ABI fingerprint %s, this "
             "binding was \"\n"
@@ -444,9 +445,15 @@ static int arglist_build(const struct wrapper *w, struct arglist *a)
     memset(a, 0, sizeof *a);
     a->last_required = -1;
     sb_init(&d);
-    for (i = 0; i < w->f->nparams && a->n < 64; i++) {
+    for (i = 0; i < w->f->nparams; i++) {
         if (!visible(w, i))
             continue;
+        if (a->n == sizeof a->idx / sizeof a->idx[0]) {
+            fprintf(stderr, "polysock-gen: python: fn '%s' has too many "
+                    "parameters\n", w->f->name);
+            sb_free(&d);
+            return -1;
+        }
         sb_clear(&d);
         if (!is_self(w, i))
             default_text(w, P(w, (int)i), &d);
@@ -1139,7 +1146,6 @@ static void api_scratch(const struct model *m, struct sbuf *b)
 {
     const char *keys[64];
     size_t counts[64], nkeys = 0, f, i, k;
-    struct sbuf field;
 
     for (f = 0; f < m->nfns; f++) {
         for (i = 0; i < m->fns[f].nparams; i++) {
@@ -1163,7 +1169,6 @@ static void api_scratch(const struct model *m, struct sbuf *b)
                 counts[k] = used;
         }
     }
-    sb_init(&field);
     sb_puts(b, "\n# Out cells and an out buffer, reused: ffi.new per call costs "
             "more than the\n# call.  A wrapper takes a scratch from the pool and "
             "gives it back once the\n# results are copied out, so threads, and "
@@ -1194,7 +1199,6 @@ static void api_scratch(const struct model *m, struct sbuf *b)
         }
     }
     sb_puts(b, "\n\n_pool = []\n_take = _pool.pop\n_give = _pool.append\n\n");
-    sb_free(&field);
 }
 
 static void api_records(const struct model *m, struct sbuf *b)
@@ -1313,3 +1317,344 @@ const struct backend backend_python = {
     "and the generated layer of the Python binding",
     generate,
 };
+
+/* ---- The Python reference (docs/api/python.md, written by the docs
+ *      backend: the Python spelling of each fn is known here) ---------- */
+
+static void ref_in_type(const struct wrapper *w, size_t i, struct sbuf *b)
+{
+    const struct param *p = P(w, (int)i);
+
+    if (w->into && (int)i == w->into_buf) {
+        sb_puts(b, "writable bytes-like");
+        return;
+    }
+    switch (p->type.kind) {
+    case TY_STRING:
+        sb_puts(b, p->optional ? "str, bytes or None" : "str or bytes");
+        return;
+    case TY_BYTES:
+        sb_puts(b, "bytes-like");
+        return;
+    case TY_RECORD:
+        if (custom_record_module(w->m, p->type.index) != NULL)
+            sb_puts(b, "address");
+        else
+            sb_printf(b, "%s tuple", w->m->records[p->type.index].name);
+        return;
+    case TY_HANDLE:
+        sb_printf(b, w->ctx == CTX_METHOD ? "%s" : "int (%s handle)",
+                  w->m->handles[p->type.index].name);
+        return;
+    case TY_DOUBLE:
+        sb_puts(b, p->null_value.kind != DEF_NONE ? "float >= 0 or None"
+                                                   : "float");
+        return;
+    case TY_SIZE:
+        sb_puts(b, "int >= 0");
+        return;
+    default:
+        sb_puts(b, p->null_value.kind != DEF_NONE ? "int >= 0 or None"
+                                                   : "int");
+        return;
+    }
+}
+
+static void ref_result_type(const struct wrapper *w, size_t i, struct sbuf *b)
+{
+    const struct param *p = P(w, (int)i);
+
+    if (w->into && (int)i == w->into_buf)
+        sb_puts(b, "int");
+    else if (p->fills >= 0 || p->partial >= 0)
+        ;
+    else if (p->len_param >= 0 && p->type.kind == TY_STRING)
+        sb_puts(b, "str");
+    else if (p->len_param >= 0 && p->type.kind == TY_BYTES)
+        sb_puts(b, "bytes");
+    else if (p->len_param >= 0)
+        sb_printf(b, "list of %s", w->m->records[p->type.index].name);
+    else if (p->type.kind == TY_RECORD)
+        sb_puts(b, custom_record_module(w->m, p->type.index) != NULL
+                       ? "address"
+                       : w->m->records[p->type.index].name);
+    else if (p->type.kind == TY_HANDLE)
+        sb_printf(b, w->ctx == CTX_METHOD ? "%s" : "int (%s handle)",
+                  w->m->handles[p->type.index].name);
+    else if (p->type.kind == TY_DOUBLE)
+        sb_puts(b, p->null_value.kind != DEF_NONE ? "float or None"
+                                                   : "float");
+    else
+        sb_puts(b, "int");
+}
+
+static void ref_returns(const struct wrapper *w, struct sbuf *b)
+{
+    struct sbuf one, all;
+    size_t i, n = 0;
+
+    sb_init(&one);
+    sb_init(&all);
+    if (!w->f->returns_status && w->f->ret != TY_VOID) {
+        sb_puts(&all, w->f->ret == TY_STRING ? "str" : "int");
+        n++;
+    }
+    for (i = 0; i < w->f->nparams; i++) {
+        if (P(w, (int)i)->dir != DIR_OUT)
+            continue;
+        sb_clear(&one);
+        ref_result_type(w, i, &one);
+        if (one.len == 0)
+            continue;
+        sb_printf(&all, n > 0 ? ", %s" : "%s", one.s);
+        n++;
+    }
+    if (n == 0)
+        sb_puts(b, "None");
+    else if (n == 1)
+        sb_puts(b, all.s);
+    else
+        sb_printf(b, "(%s)", all.s);
+    sb_free(&one);
+    sb_free(&all);
+}
+
+/* "socket.recv(len, flags=0, /) -> bytes" */
+static int ref_signature(const struct wrapper *w, struct sbuf *b)
+{
+    struct arglist a;
+    size_t i;
+
+    if (arglist_build(w, &a) != 0)
+        return -1;
+    if (w->ctx == CTX_METHOD)
+        sb_printf(b, "%s.", w->m->handles[w->f->method_of].name);
+    else
+        sb_puts(b, "lowlevel.");
+    fn_py_name(w, b);
+    sb_putc(b, '(');
+    for (i = 0; i < a.n; i++) {
+        if (i > 0)
+            sb_puts(b, ", ");
+        if (a.nlead > 0 && a.def[i] != NULL && (int)i < a.last_required)
+            sb_putc(b, '[');
+        pname(w, (size_t)a.idx[i], b);
+        if (a.nlead > 0 && a.def[i] != NULL && (int)i < a.last_required)
+            sb_putc(b, ']');
+        else if (a.def[i] != NULL && P(w, a.idx[i])->def.kind == DEF_CONST)
+            sb_printf(b, "=%s", P(w, a.idx[i])->def.text);
+        else if (a.def[i] != NULL)
+            sb_printf(b, "=%s", a.def[i]);
+    }
+    sb_puts(b, ") -> ");
+    ref_returns(w, b);
+    arglist_free(&a);
+    return 0;
+}
+
+static void ref_params(const struct wrapper *w, struct sbuf *b)
+{
+    struct arglist a;
+    struct sbuf cell;
+    size_t i;
+
+    if (arglist_build(w, &a) != 0 || a.n == 0) {
+        arglist_free(&a);
+        return;
+    }
+    sb_init(&cell);
+    sb_puts(&cell, "");
+    sb_puts(b, "| Argument | Python type | Meaning |\n| --- | --- | --- |\n");
+    for (i = 0; i < a.n; i++) {
+        const struct param *p = P(w, a.idx[i]);
+        const char *doc = p->doc;
+
+        sb_puts(b, "| `");
+        pname(w, (size_t)a.idx[i], b);
+        sb_puts(b, "` | ");
+        ref_in_type(w, (size_t)a.idx[i], b);
+        sb_puts(b, " | ");
+        if (w->into && a.idx[i] == w->into_buf)
+            doc = "The buffer to receive into.";
+        else if (w->into && p->len_of == w->into_buf)
+            doc = "How many bytes at most; 0: the buffer's length.";
+        else if (is_caller_capacity(w, p))
+            doc = P(w, p->len_of)->type.kind == TY_RECORD
+                      ? "How many at most." : "How many bytes at most.";
+        else if (is_self(w, (size_t)a.idx[i]))
+            doc = "The raw handle.";
+        sb_clear(&cell);
+        for (; doc != NULL && *doc; doc++)
+            sb_putc(&cell, *doc == '\n' ? ' ' : *doc == '|' ? '/' : *doc);
+        if (p->null_value.kind != DEF_NONE)
+            sb_printf(&cell, "%sNone: the C value %s.", cell.len ? " " : "",
+                      p->null_value.text);
+        if (a.def[i] != NULL && a.nlead == 0)
+            sb_printf(&cell, "%sDefault `%s`.", cell.len ? " " : "",
+                      p->def.kind == DEF_CONST ? p->def.text : a.def[i]);
+        sb_puts(b, cell.s);
+        sb_puts(b, " |\n");
+    }
+    sb_putc(b, '\n');
+    sb_free(&cell);
+    arglist_free(&a);
+}
+
+static void ref_raises(const struct wrapper *w, struct sbuf *b)
+{
+    bool size = false, null = false, handle = false;
+    size_t i;
+
+    for (i = 0; i < w->f->nparams; i++) {
+        const struct param *p = P(w, (int)i);
+
+        if (p->dir != DIR_IN)
+            continue;
+        size |= p->type.kind == TY_SIZE && (p->len_of < 0 ||
+                                            is_caller_capacity(w, p));
+        null |= p->null_value.kind != DEF_NONE;
+        handle |= p->type.kind == TY_HANDLE;
+    }
+    if (!w->f->returns_status) {
+        sb_puts(b, "It cannot fail.\n\n");
+        return;
+    }
+    sb_puts(b, "**Raises** the exception of the error class of the code it "
+            "fails with (below), and before the call `TypeError` for an "
+            "argument of the wrong type and `OverflowError` for an integer "
+            "its C type cannot hold");
+    if (size || w->into)
+        sb_puts(b, "; `ValueError` for a negative size");
+    if (null)
+        sb_puts(b, "; `ValueError` for a negative number (use None)");
+    sb_puts(b, ".");
+    if (handle)
+        sb_puts(b, " A closed or stale handle raises `OSError(EBADF)`.");
+    if (w->f->blocking)
+        sb_puts(b, " In timeout mode it raises `TimeoutError('timed out')` "
+                "when the time runs out; a signal handler that raises "
+                "interrupts it with that exception.");
+    sb_puts(b, "\n\n");
+}
+
+static int ref_entry(const struct model *m, const struct fn *f,
+                     enum context ctx, struct sbuf *b)
+{
+    struct wrapper w = {m, f, ctx, false, into_buffer(f), b, false};
+
+    if (ctx == CTX_METHOD)
+        sb_printf(b, "### %s.%s\n\n", m->handles[f->method_of].name,
+                  f->method_name);
+    else
+        sb_printf(b, "### %s\n\n", f->name);
+    sb_puts(b, "```python\n");
+    if (ref_signature(&w, b) != 0)
+        return -1;
+    if (w.into_buf >= 0) {
+        w.into = true;
+        sb_putc(b, '\n');
+        if (ref_signature(&w, b) != 0)
+            return -1;
+    }
+    sb_printf(b, "\n```\n\n%s\n\n", f->doc);
+    w.into = false;
+    ref_params(&w, b);
+    if (w.into_buf >= 0)
+        sb_printf(b, "`%s_into` receives into the caller's writable buffer "
+                  "instead (no copy) and returns the number of bytes "
+                  "received.\n\n", ctx == CTX_METHOD ? f->method_name
+                                                     : f->name);
+    if (f->blocking)
+        sb_puts(b, "**Blocking**: releases the GIL while it waits.\n\n");
+    ref_raises(&w, b);
+    return 0;
+}
+
+int python_reference(const struct model *m, struct sbuf *b)
+{
+    char fp[FINGERPRINT_HEX_LEN + 1];
+    size_t h, i;
+
+    fingerprint_hex(m, fp);
+    sb_printf(b, "# %s Python API reference\n\n"
+              "<!-- Generated by polysock-gen from %s: do not edit. -->\n\n"
+              "`import %s` (version %s, ABI fingerprint `%s`): Python 3's "
+              "`socket` module API on lib%s, through cffi, on CPython 3.9+ "
+              "and PyPy3.\n\n", m->name, path_basename(m->path), m->name,
+              m->version, fp, m->name);
+    sb_puts(b,
+            "## The package\n\n"
+            "- `socket(family=AF_INET, type=SOCK_STREAM, proto=0)` (also "
+            "`SocketType`), `socketpair(family=AF_UNIX, type=SOCK_STREAM, "
+            "proto=0)`, `fromfd(fd, family, type, proto=0)`: socket objects "
+            "with the methods below, plus `close()` (idempotent; with "
+            "`makefile()` files open, the socket closes with the last of "
+            "them), `fileno()` (-1 once closed), the properties `family`, "
+            "`type` and `proto`, `getsockopt(level, optname[, buflen])` "
+            "(an int, or bytes when `buflen` is given), "
+            "`setsockopt(level, optname, int or bytes)`, `getblocking()`, "
+            "`makefile(mode='r', buffering=None, *, encoding=None, "
+            "errors=None, newline=None)`, context-manager support and a "
+            "`ResourceWarning` when one is garbage-collected open.\n"
+            "- The reference's module functions: those listed below under "
+            "*Module functions*, exported as `polysock.NAME`, and "
+            "`getaddrinfo(host, port, family=0, type=0, proto=0, flags=0)`"
+            " (a list of `(family, type, proto, canonname, sockaddr)`), "
+            "`gethostbyname_ex(name)` and `gethostbyaddr(ip)` (`(name, "
+            "aliaslist, addresslist)`), `getnameinfo(sockaddr, flags)` and "
+            "`has_ipv6` (a bool).\n"
+            "- The platform's constants (`AF_INET`, `SOCK_STREAM`, ...): "
+            "every name of the library's table that starts with one of the "
+            "IDL's constant groups.\n"
+            "- Exceptions: `error` is `OSError`, `timeout` is "
+            "`TimeoutError`; `herror`, `gaierror` and `sslerror` derive "
+            "from `OSError`.  `sendall` failing part way raises with an "
+            "attribute `bytes_sent`.\n"
+            "- `__version__` (the binding), `library_version` (the C "
+            "library loaded), `mode` (`'api'`: the compiled cffi module; "
+            "`'abi'`: `dlopen` of `$POLYSOCK_LIBRARY`, else the soname; "
+            "`POLYSOCK_PYTHON_MODE=api|abi` forces one).\n"
+            "- `polysock.lowlevel`: the generated layer, one function per C "
+            "function over raw handles (integers), as listed below.\n\n"
+            "Addresses are Python's: `(host, port)` for AF_INET, `(host, "
+            "port, flowinfo, scope_id)` for AF_INET6 (2 to 4 elements in), "
+            "a path (`str`, or `bytes`; an abstract name starts with "
+            "`b'\\0'` and comes back as bytes) for AF_UNIX, `(pid, "
+            "groups)` for AF_NETLINK.\n\n");
+    sb_puts(b, "## Error classes\n\nEvery failure of the library has one of "
+            "these classes, which decides the exception:\n\n"
+            "| Class | Python |\n| --- | --- |\n");
+    for (i = 0; i < m->nerrclasses; i++) {
+        const char *s;
+
+        sb_printf(b, "| `%s` | ", m->errclasses[i].name);
+        for (s = m->errclasses[i].doc; *s; s++)
+            sb_putc(b, *s == '\n' ? ' ' : *s == '|' ? '/' : *s);
+        sb_puts(b, " |\n");
+    }
+    sb_puts(b, "\n## Module functions\n\nIn `polysock.lowlevel`; those of "
+            "the reference are also `polysock.NAME`.  Handles are "
+            "integers here.\n\n");
+    for (i = 0; i < m->nfns; i++)
+        if (m->fns[i].method_of < 0 &&
+            ref_entry(m, &m->fns[i], CTX_MODULE, b) != 0)
+            return -1;
+    for (h = 0; h < m->nhandles; h++) {
+        struct sbuf cls;
+
+        sb_init(&cls);
+        py_class_name(&cls, m->handles[h].name);
+        sb_printf(b, "## %s methods\n\n%s  The methods are those of "
+                  "`polysock.lowlevel.%s`%s; each is also a function of "
+                  "`polysock.lowlevel` that takes the raw handle first.\n\n",
+                  m->handles[h].name, m->handles[h].doc, cls.s,
+                  strcmp(m->handles[h].name, "socket") == 0
+                      ? ", which `polysock.socket` extends" : "");
+        sb_free(&cls);
+        for (i = 0; i < m->nfns; i++)
+            if (m->fns[i].method_of == (int)h &&
+                ref_entry(m, &m->fns[i], CTX_METHOD, b) != 0)
+                return -1;
+    }
+    return 0;
+}

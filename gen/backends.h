@@ -27,6 +27,10 @@ extern const struct backend backend_docs;
 extern const struct backend backend_python;
 extern const struct backend backend_node;
 
+/* backend_python.c: the Python API reference (docs/api/python.md), which
+ * the docs backend writes; 0 or -1 after printing why. */
+int python_reference(const struct model *m, struct sbuf *b);
+
 extern const struct backend *const backends[];
 extern const size_t nbackends;
 

@@ -21,8 +21,10 @@ def api_extension():
             os.path.join(HERE, "polysock", "_ffi_build.py"))["ffibuilder"]
     except ImportError:  # no cffi: nothing to build (ABI mode needs it too)
         return []
-    ext = ffibuilder.distutils_extension(tmpdir=os.path.join(HERE, "build",
-                                                             "cffi"))
+    # The generated C source goes under build/, beside setuptools' own
+    # files; setuptools wants source paths relative to setup.py.
+    ext = ffibuilder.distutils_extension(
+        tmpdir=os.path.relpath(os.path.join(HERE, "build", "cffi")))
     ext.optional = True  # a failed build skips the module, not the install
     return [ext]
 

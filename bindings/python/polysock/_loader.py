@@ -64,7 +64,9 @@ def _load():
 def _check_fingerprint():
     found = ffi.string(lib.polysock_abi_fingerprint()).decode("ascii")
     if found != _cdef.FINGERPRINT:
-        where = "the compiled API module's library" if mode == "api" else _library_path()
+        where = _library_path()
+        if mode == "api" and not os.environ.get("POLYSOCK_LIBRARY"):
+            where += " (linked by polysock._polysock_api)"
         raise ImportError(
             "polysock: library %s has ABI fingerprint %s, this binding was "
             "generated for %s; rebuild the library and the binding from the "

@@ -101,7 +101,10 @@ class socket(_api.SocketMethods):
         handle = self._handle
         if not handle:
             return
-        self._timeout = _gettimeout(self)
+        try:
+            self._timeout = _gettimeout(self)
+        except OSError:  # closed by another thread meanwhile
+            self._timeout = None
         self._handle = 0
         self._fd = -1
         try:
