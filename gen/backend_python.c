@@ -211,12 +211,17 @@ static int write_ffi_build(const struct model *m, struct emitter *out)
               "    namespace = {}\n"
               "    with open(os.path.join(here, \"_cdef.py\")) as f:\n"
               "        exec(f.read(), namespace)\n"
-              "    return namespace[\"CDEF\"]\n\n\n"
+              "    return namespace\n\n\n"
+              "_CDEF = _cdef()\n"
               "ffibuilder = FFI()\n"
-              "ffibuilder.cdef(_cdef())\n"
+              "ffibuilder.cdef(_CDEF[\"CDEF\"])\n"
+              "# The compiled module knows which cdef it was built from, so "
+              "that a stale\n# one is recognised at import (_loader.py).\n"
+              "ffibuilder.cdef(\"#define POLYSOCK_PY_CDEF_FINGERPRINT ...\")\n"
               "ffibuilder.set_source(\n"
               "    \"polysock._polysock_api\",\n"
-              "    '#include \"%s.h\"',\n"
+              "    '#include \"%s.h\"\\n#define POLYSOCK_PY_CDEF_FINGERPRINT 0x'\n"
+              "    + _CDEF[\"FINGERPRINT\"] + 'ULL\\n',\n"
               "    libraries=[\"%s\"],\n"
               "    include_dirs=_dirs(\"POLYSOCK_INCLUDE_DIR\"),\n"
               "    library_dirs=_dirs(\"POLYSOCK_LIBRARY_DIR\"),\n"
@@ -253,6 +258,13 @@ static int write_loader(const struct model *m, struct emitter *out)
             "        import cffi\n\n"
             "        _load_api.preloaded = cffi.FFI().dlopen(_library_path())\n"
             "    from ._polysock_api import ffi, lib\n\n"
+            "    built_for = \"%016x\" % lib.POLYSOCK_PY_CDEF_FINGERPRINT\n"
+            "    if built_for != _cdef.FINGERPRINT:\n"
+            "        raise ImportError(\n"
+            "            \"the compiled module was built for ABI fingerprint %s, "
+            "not %s: it is \"\n"
+            "            \"stale\" % (built_for, _cdef.FINGERPRINT)\n"
+            "        )\n"
             "    return ffi, lib\n\n\n"
             "def _load_abi():\n"
             "    import cffi\n\n"
@@ -584,11 +596,12 @@ static void conv_into_buffer(const struct wrapper *w, const struct param *p)
               "%sexcept (_TypeError, _BufferError):\n"
               "%s    raise _TypeError(_NOT_WRITABLE %% (\"%s\", "
               "_type(buffer).__name__)) from None\n", in, in, where.s);
-    sb_printf(b, "%sif nbytes < 0:\n%s    raise _ValueError(\"negative "
-              "buffersize in %s\")\n", in, in, where.s);
+    /* nbytes 0 (the usual case) first: one test on the hot path. */
     sb_printf(b, "%sif not nbytes:\n%s    nbytes = _len(", in, in);
     py_ident(b, p->name);
-    sb_printf(b, ")\n%selif nbytes > _len(", in);
+    sb_printf(b, ")\n%selif nbytes < 0:\n%s    raise _ValueError(\"negative "
+              "buffersize in %s\")\n%selif nbytes > _len(", in, in, where.s,
+              in);
     py_ident(b, p->name);
     sb_printf(b, "):\n%s    raise _ValueError(\"buffer too small for "
               "requested bytes\")\n", in);

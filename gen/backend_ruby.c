@@ -535,8 +535,11 @@ static void body_prologue(const struct rfn *r, struct sbuf *b, const char *in)
             sb_printf(b, "%sraise ::TypeError, \"%s must be a String, not "
                       "#{%s.class}\" unless ::String === %s\n", in, n, n, n);
         } else if (p->type.kind == TY_RECORD) {
-            sb_printf(b, "%s_r_%s = Convert.%s_in(%s)\n", in, n,
-                      m->records[p->type.index].name, n);
+            /* The object a method is called on goes along: the form of an
+             * address depends on the socket's family. */
+            sb_printf(b, "%s_r_%s = Convert.%s_in(%s, %s)\n", in, n,
+                      m->records[p->type.index].name, n,
+                      r->cls >= 0 ? "self" : "nil");
         } else if (p->type.kind == TY_HANDLE && r->layer == LAYER_API &&
                    has_class(m, p->type.index)) {
             struct sbuf c;
@@ -664,16 +667,24 @@ static void emit_body(const struct rfn *r, struct sbuf *b, const char *in,
     const struct fn *f = r->f;
     bool blocking = f->blocking && f->returns_status;
     bool frame = r->nslots > 0;
+    bool obj_frame = r->cls >= 0; /* a method of a handle class */
     size_t i;
     int nres = 0;
     struct sbuf res, call;
 
     body_prologue(r, b, in);
-    if (blocking || frame)
-        sb_printf(b, "%s_pool = Thread.current[:__polysock_frames__] || "
-                  "Native.thread_init\n", in);
-    if (frame)
-        sb_printf(b, "%s_f = _pool.pop || Native.frame\n", in);
+    if (blocking)
+        sb_printf(b, "%sNative.thread_check if Native::CHECK_THREADS\n", in);
+    /* Take a frame: an object's own (given back after the call; a call
+     * made meanwhile, from another thread or a signal handler, finds none
+     * and makes one), else one of the shared pool.  The take is two VM
+     * instructions with no interrupt check between them, so no other Ruby
+     * code can run in between. */
+    if (frame && obj_frame)
+        sb_printf(b, "%s_f = @__frame\n%s@__frame = nil\n%s_f ||= Native.frame\n",
+                  in, in, in);
+    else if (frame)
+        sb_printf(b, "%s_f = Native::FRAMES.pop || Native.frame\n", in);
     if (r->partial >= 0)
         sb_printf(b, "%s_off = 0\n", in);
 
@@ -713,8 +724,10 @@ static void emit_body(const struct rfn *r, struct sbuf *b, const char *in,
             sb_printf(b, "%s_v_%s = _f[%d].%s(0)\n", in, rp->name, rp->slot,
                       ffi_getter(p->type.kind));
     }
-    if (frame)
-        sb_printf(b, "%s_pool.push(_f)\n", in);
+    if (frame && obj_frame)
+        sb_printf(b, "%s@__frame = _f\n", in);
+    else if (frame)
+        sb_printf(b, "%sNative::FRAMES.push(_f)\n", in);
     if (r->into >= 0) /* forget what Ruby knew of the bytes' encoding */
         sb_printf(b, "%s%s.force_encoding(%s.encoding)\n", in,
                   r->p[r->into].name, r->p[r->into].name);
@@ -1013,12 +1026,30 @@ static int write_native(const struct model *m, struct emitter *out)
 "      Array.new(FRAME_SLOTS) { |i| i.zero? ? mem : mem + 8 * i }\n"
 "    end\n"
 "\n"
-"    # The first call of a thread (fiber): opt in to the core's interrupt\n"
-"    # mode, so that Ruby can interrupt this thread's blocking calls, and\n"
-"    # start its frame pool.\n"
-"    def self.thread_init\n"
+"    # Frames no call holds (the pool of calls that are not methods of an\n"
+"    # object, which keeps a frame of its own).\n"
+"    FRAMES = []\n"
+"\n"
+"    # Ruby interrupts a thread blocked in a call without the GVL by\n"
+"    # signalling it, so every thread that makes a blocking call must have\n"
+"    # opted in to the core's interrupt mode (per thread), or the core would\n"
+"    # retry the call and Thread#raise, Thread#kill, Timeout and trap\n"
+"    # handlers would wait for it.  This thread opts in now, and every thread\n"
+"    # Ruby starts from now on at its start (a :thread_begin hook), so a call\n"
+"    # needs no check of its own.  Only when other threads were already\n"
+"    # running at load time does each blocking call check its thread\n"
+"    # (CHECK_THREADS).\n"
+"    polysock_set_interrupt_mode(1)\n"
+"    THREAD_HOOK = TracePoint.new(:thread_begin) { polysock_set_interrupt_mode(1) }\n"
+"    THREAD_HOOK.enable\n"
+"    CHECK_THREADS = Thread.list.size > 1\n"
+"\n"
+"    # Opt the current thread in to interrupt mode, once.\n"
+"    def self.thread_check\n"
+"      return if Thread.current.thread_variable_get(:__polysock_interrupt__)\n"
+"\n"
 "      polysock_set_interrupt_mode(1)\n"
-"      Thread.current[:__polysock_frames__] = []\n"
+"      Thread.current.thread_variable_set(:__polysock_interrupt__, true)\n"
 "    end\n"
 "\n"
 "    # A blocking call came back interrupted and nothing Ruby ran on the way\n"
@@ -1283,7 +1314,8 @@ static void api_convert(const struct model *m, struct sbuf *b)
         camel(&cls, rec->name);
         sb_printf(b,
 "      # A Hash of %s fields (Symbol keys) as a Native::%s; nil stays nil.\n"
-"      def %s_in(value)\n"
+"      # obj is the object whose method takes the record, or nil.\n"
+"      def %s_in(value, _obj = nil)\n"
 "        return nil if value.nil?\n"
 "        raise ::TypeError, \"the %s record must be a Hash, not #{value.class}\" unless ::Hash === value\n"
 "\n"
@@ -1629,7 +1661,11 @@ static int write_rbs(const struct model *m, struct emitter *out)
                 "      def []=: (Symbol field, untyped value) -> untyped\n    end\n");
     }
     sb_puts(b,
-"    def self.thread_init: () -> Array[untyped]\n"
+"    FRAMES: Array[Array[untyped]]\n"
+"    CHECK_THREADS: bool\n"
+"    THREAD_HOOK: TracePoint\n"
+"    def self.frame: () -> Array[untyped]\n"
+"    def self.thread_check: () -> void\n"
 "    def self.interrupted: () -> void\n"
 "    def self.no_buffer: (untyped size) -> String\n"
 "    def self.cstr: (String buf) -> String\n"
@@ -1640,7 +1676,7 @@ static int write_rbs(const struct model *m, struct emitter *out)
 "  module Convert\n"
 "    module Generic\n");
     for (i = 0; i < m->nrecords; i++) {
-        sb_printf(b, "      def %s_in: (untyped value) -> untyped\n",
+        sb_printf(b, "      def %s_in: (untyped value, ?untyped obj) -> untyped\n",
                   m->records[i].name);
         sb_printf(b, "      def %s_out: (untyped rec) -> ", m->records[i].name);
         if (strcmp(m->records[i].name, "addr") == 0)

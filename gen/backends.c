@@ -11,6 +11,7 @@ const struct backend *const backends[] = {
     &backend_docs,
     &backend_python,
     &backend_node,
+    &backend_ruby,
 };
 
 const size_t nbackends = sizeof backends / sizeof backends[0];

@@ -26,6 +26,7 @@ extern const struct backend backend_json;
 extern const struct backend backend_docs;
 extern const struct backend backend_python;
 extern const struct backend backend_node;
+extern const struct backend backend_ruby;
 
 /* backend_python.c: the Python API reference (docs/api/python.md), which
  * the docs backend writes; 0 or -1 after printing why. */

@@ -1203,10 +1203,10 @@ def recv_into(handle, buffer, nbytes=0, flags=0):
         buf = _from_buffer("char[]", buffer, True)
     except (_TypeError, _BufferError):
         raise _TypeError(_NOT_WRITABLE % ("recv_into", _type(buffer).__name__)) from None
-    if nbytes < 0:
-        raise _ValueError("negative buffersize in recv_into")
     if not nbytes:
         nbytes = _len(buf)
+    elif nbytes < 0:
+        raise _ValueError("negative buffersize in recv_into")
     elif nbytes > _len(buf):
         raise _ValueError("buffer too small for requested bytes")
     if not nbytes:
@@ -1264,10 +1264,10 @@ def recvfrom_into(handle, buffer, nbytes=0, flags=0):
         buf = _from_buffer("char[]", buffer, True)
     except (_TypeError, _BufferError):
         raise _TypeError(_NOT_WRITABLE % ("recvfrom_into", _type(buffer).__name__)) from None
-    if nbytes < 0:
-        raise _ValueError("negative buffersize in recvfrom_into")
     if not nbytes:
         nbytes = _len(buf)
+    elif nbytes < 0:
+        raise _ValueError("negative buffersize in recvfrom_into")
     elif nbytes > _len(buf):
         raise _ValueError("buffer too small for requested bytes")
     try:
@@ -1453,10 +1453,10 @@ def getsockopt_buf_into(handle, level, optname, buffer, nbytes=0):
         buf = _from_buffer("char[]", buffer, True)
     except (_TypeError, _BufferError):
         raise _TypeError(_NOT_WRITABLE % ("getsockopt_buf_into", _type(buffer).__name__)) from None
-    if nbytes < 0:
-        raise _ValueError("negative buffersize in getsockopt_buf_into")
     if not nbytes:
         nbytes = _len(buf)
+    elif nbytes < 0:
+        raise _ValueError("negative buffersize in getsockopt_buf_into")
     elif nbytes > _len(buf):
         raise _ValueError("buffer too small for requested bytes")
     try:
@@ -1797,10 +1797,10 @@ class SocketMethods:
             buf = _from_buffer("char[]", buffer, True)
         except (_TypeError, _BufferError):
             raise _TypeError(_NOT_WRITABLE % ("recv_into", _type(buffer).__name__)) from None
-        if nbytes < 0:
-            raise _ValueError("negative buffersize in recv_into")
         if not nbytes:
             nbytes = _len(buf)
+        elif nbytes < 0:
+            raise _ValueError("negative buffersize in recv_into")
         elif nbytes > _len(buf):
             raise _ValueError("buffer too small for requested bytes")
         if not nbytes:
@@ -1856,10 +1856,10 @@ class SocketMethods:
             buf = _from_buffer("char[]", buffer, True)
         except (_TypeError, _BufferError):
             raise _TypeError(_NOT_WRITABLE % ("recvfrom_into", _type(buffer).__name__)) from None
-        if nbytes < 0:
-            raise _ValueError("negative buffersize in recvfrom_into")
         if not nbytes:
             nbytes = _len(buf)
+        elif nbytes < 0:
+            raise _ValueError("negative buffersize in recvfrom_into")
         elif nbytes > _len(buf):
             raise _ValueError("buffer too small for requested bytes")
         try:
@@ -2035,10 +2035,10 @@ class SocketMethods:
             buf = _from_buffer("char[]", buffer, True)
         except (_TypeError, _BufferError):
             raise _TypeError(_NOT_WRITABLE % ("getsockopt_buf_into", _type(buffer).__name__)) from None
-        if nbytes < 0:
-            raise _ValueError("negative buffersize in getsockopt_buf_into")
         if not nbytes:
             nbytes = _len(buf)
+        elif nbytes < 0:
+            raise _ValueError("negative buffersize in getsockopt_buf_into")
         elif nbytes > _len(buf):
             raise _ValueError("buffer too small for requested bytes")
         try:

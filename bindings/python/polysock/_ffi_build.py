@@ -21,14 +21,19 @@ def _cdef():
     namespace = {}
     with open(os.path.join(here, "_cdef.py")) as f:
         exec(f.read(), namespace)
-    return namespace["CDEF"]
+    return namespace
 
 
+_CDEF = _cdef()
 ffibuilder = FFI()
-ffibuilder.cdef(_cdef())
+ffibuilder.cdef(_CDEF["CDEF"])
+# The compiled module knows which cdef it was built from, so that a stale
+# one is recognised at import (_loader.py).
+ffibuilder.cdef("#define POLYSOCK_PY_CDEF_FINGERPRINT ...")
 ffibuilder.set_source(
     "polysock._polysock_api",
-    '#include "polysock.h"',
+    '#include "polysock.h"\n#define POLYSOCK_PY_CDEF_FINGERPRINT 0x'
+    + _CDEF["FINGERPRINT"] + 'ULL\n',
     libraries=["polysock"],
     include_dirs=_dirs("POLYSOCK_INCLUDE_DIR"),
     library_dirs=_dirs("POLYSOCK_LIBRARY_DIR"),

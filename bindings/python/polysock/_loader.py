@@ -23,6 +23,12 @@ def _load_api():
         _load_api.preloaded = cffi.FFI().dlopen(_library_path())
     from ._polysock_api import ffi, lib
 
+    built_for = "%016x" % lib.POLYSOCK_PY_CDEF_FINGERPRINT
+    if built_for != _cdef.FINGERPRINT:
+        raise ImportError(
+            "the compiled module was built for ABI fingerprint %s, not %s: it is "
+            "stale" % (built_for, _cdef.FINGERPRINT)
+        )
     return ffi, lib
 
 

@@ -42,17 +42,25 @@ module Polysock
     HOST_OFFSET = Native::Addr.offset_of(:host)
     HOST_MAX = Native::Addr.new.layout[:host].size
     U32 = (0..0xffff_ffff).freeze
+    # AF_NETLINK where the platform has it (-1, no family, elsewhere).
+    NETLINK = Polysock.const_defined?(:AF_NETLINK, false) ? Polysock.const_get(:AF_NETLINK) : -1
 
     class << self
-      # A Ruby address as a Native::Addr.  The library checks the values
-      # (port range, flowinfo, host syntax, the family against the
-      # socket's); this only checks their Ruby types.  nil stays nil (the
-      # library refuses it with a TypeError).
-      def addr_in(value)
+      # A Ruby address as a Native::Addr, for a method of sock (or nil).
+      # The library checks the values (port range, flowinfo, host syntax,
+      # the family against the socket's); this checks their Ruby types, and
+      # reads an array by the socket's family.  nil stays nil (the library
+      # refuses it with a TypeError).
+      def addr_in(value, sock = nil)
         case value
         when nil then nil
-        when ::Array then ip_addr(value)
         when ::String then unix_addr(value)
+        when ::Array
+          case sock.is_a?(Socket) && value.size == 2 ? sock.family_of_address : nil
+          when AF_UNIX then raise ::TypeError, "an AF_UNIX address is a path String, not an Array"
+          when NETLINK then netlink_addr(value)
+          else ip_addr(value)
+          end
         else
           raise ::TypeError, "an address is [host, port], [host, port, flowinfo, " \
                              "scope_id] or an AF_UNIX path String, not #{value.class}"
@@ -67,11 +75,7 @@ module Polysock
         when AF_INET6 then [host_text(rec), rec[:port], rec[:flowinfo], rec[:scope_id]]
         when AF_UNIX then unix_path(host_bytes(rec))
         else
-          if defined?(AF_NETLINK) && family == AF_NETLINK
-            [rec[:pid], rec[:groups]]
-          else
-            [family, host_bytes(rec)]
-          end
+          family == NETLINK ? [rec[:pid], rec[:groups]] : [family, host_bytes(rec)]
         end
       end
 
@@ -96,6 +100,15 @@ module Polysock
           rec[:scope_id] = u32(scope_id || 0, "scope_id")
         end
         put_host(rec, host)
+      end
+
+      def netlink_addr(value)
+        pid, groups = value
+        rec = Native::Addr.new
+        rec[:family] = NETLINK
+        rec[:pid] = u32(pid, "pid")
+        rec[:groups] = u32(groups, "groups")
+        rec
       end
 
       def unix_addr(path)
@@ -194,6 +207,12 @@ module Polysock
   class Socket
     # Bytes read at a time by read and gets.
     READ_CHUNK = 16 * 1024
+
+    # The family, kept: a two-element address array means [host, port] or,
+    # on an AF_NETLINK socket, [pid, groups].
+    def family_of_address
+      @family_of_address ||= family
+    end
 
     # A new socket (arguments as for Polysock.socket); with a block, the
     # socket is yielded and closed when the block ends, and the block's

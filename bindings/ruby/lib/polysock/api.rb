@@ -41,7 +41,8 @@ module Polysock
     # The generic conversions, which Convert extends.
     module Generic
       # A Hash of addr fields (Symbol keys) as a Native::Addr; nil stays nil.
-      def addr_in(value)
+      # obj is the object whose method takes the record, or nil.
+      def addr_in(value, _obj = nil)
         return nil if value.nil?
         raise ::TypeError, "the addr record must be a Hash, not #{value.class}" unless ::Hash === value
 
@@ -71,7 +72,8 @@ module Polysock
       end
 
       # A Hash of event fields (Symbol keys) as a Native::Event; nil stays nil.
-      def event_in(value)
+      # obj is the object whose method takes the record, or nil.
+      def event_in(value, _obj = nil)
         return nil if value.nil?
         raise ::TypeError, "the event record must be a Hash, not #{value.class}" unless ::Hash === value
 
@@ -96,7 +98,8 @@ module Polysock
       end
 
       # A Hash of stats fields (Symbol keys) as a Native::Stats; nil stays nil.
-      def stats_in(value)
+      # obj is the object whose method takes the record, or nil.
+      def stats_in(value, _obj = nil)
         return nil if value.nil?
         raise ::TypeError, "the stats record must be a Hash, not #{value.class}" unless ::Hash === value
 
@@ -149,11 +152,12 @@ module Polysock
       # The socket's family.
       # C: polysock_family
       def family
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         _rc = Native.polysock_family(@handle, _f[0])
         _v_family = _f[0].get_int32(0)
-        _pool.push(_f)
+        @__frame = _f
         Errors.raise_code(_rc, "family") unless _rc == 0
         _v_family
       end
@@ -161,11 +165,12 @@ module Polysock
       # The socket's type.
       # C: polysock_type
       def type
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         _rc = Native.polysock_type(@handle, _f[0])
         _v_type = _f[0].get_int32(0)
-        _pool.push(_f)
+        @__frame = _f
         Errors.raise_code(_rc, "type") unless _rc == 0
         _v_type
       end
@@ -173,11 +178,12 @@ module Polysock
       # The socket's protocol.
       # C: polysock_proto
       def proto
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         _rc = Native.polysock_proto(@handle, _f[0])
         _v_proto = _f[0].get_int32(0)
-        _pool.push(_f)
+        @__frame = _f
         Errors.raise_code(_rc, "proto") unless _rc == 0
         _v_proto
       end
@@ -185,11 +191,12 @@ module Polysock
       # The socket's file descriptor.
       # C: polysock_fileno
       def fileno
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         _rc = Native.polysock_fileno(@handle, _f[0])
         _v_fd = _f[0].get_int32(0)
-        _pool.push(_f)
+        @__frame = _f
         Errors.raise_code(_rc, "fileno") unless _rc == 0
         _v_fd
       end
@@ -197,8 +204,8 @@ module Polysock
       # Bind the socket to an address.
       # C: polysock_bind (blocking: runs without the GVL)
       def bind(addr)
-        _r_addr = Convert.addr_in(addr)
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
+        _r_addr = Convert.addr_in(addr, self)
+        Native.thread_check if Native::CHECK_THREADS
         while (_rc = Native.polysock_bind(@handle, _r_addr)) == Native::EINTR
           Native.interrupted
         end
@@ -219,13 +226,15 @@ module Polysock
       # C: polysock_accept (blocking: runs without the GVL)
       def accept
         _r_peer = Native::Addr.new
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        Native.thread_check if Native::CHECK_THREADS
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         while (_rc = Native.polysock_accept(@handle, _f[0], _r_peer)) == Native::EINTR
           Native.interrupted
         end
         _v_conn = _f[0].get_uint64(0)
-        _pool.push(_f)
+        @__frame = _f
         Errors.raise_code(_rc, "accept", :r) unless _rc == 0
         [Polysock::Socket.__wrap(_v_conn), Convert.addr_out(_r_peer)]
       end
@@ -233,8 +242,8 @@ module Polysock
       # Connect to an address.
       # C: polysock_connect (blocking: runs without the GVL)
       def connect(addr)
-        _r_addr = Convert.addr_in(addr)
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
+        _r_addr = Convert.addr_in(addr, self)
+        Native.thread_check if Native::CHECK_THREADS
         while (_rc = Native.polysock_connect(@handle, _r_addr)) == Native::EINTR
           Native.interrupted
         end
@@ -245,14 +254,16 @@ module Polysock
       # Connect; the connect's own error comes back as an errno value.
       # C: polysock_connect_ex (blocking: runs without the GVL)
       def connect_ex(addr)
-        _r_addr = Convert.addr_in(addr)
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        _r_addr = Convert.addr_in(addr, self)
+        Native.thread_check if Native::CHECK_THREADS
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         while (_rc = Native.polysock_connect_ex(@handle, _r_addr, _f[0])) == Native::EINTR
           Native.interrupted
         end
         _v_err = _f[0].get_int32(0)
-        _pool.push(_f)
+        @__frame = _f
         Errors.raise_code(_rc, "connect_ex", :w) unless _rc == 0
         _v_err
       end
@@ -288,13 +299,15 @@ module Polysock
       # C: polysock_recv (blocking: runs without the GVL)
       def recv(len, flags = 0)
         _b_buf = ::Integer === len && len > 0 ? Native::ZERO * len : Native.no_buffer(len)
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        Native.thread_check if Native::CHECK_THREADS
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         while (_rc = Native.polysock_recv(@handle, _b_buf, len, flags, _f[0])) == Native::EINTR
           Native.interrupted
         end
         _v_nread = _f[0].get_ulong(0)
-        _pool.push(_f)
+        @__frame = _f
         Errors.raise_code(_rc, "recv", :r) unless _rc == 0
         (_v_nread == _b_buf.bytesize ? _b_buf : _b_buf.byteslice(0, _v_nread))
       end
@@ -306,13 +319,15 @@ module Polysock
       # C: polysock_recv (blocking: runs without the GVL)
       def recv_into(buf, len = 0, flags = 0)
         len = Native.into_buffer(buf, len)
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        Native.thread_check if Native::CHECK_THREADS
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         while (_rc = Native.polysock_recv(@handle, buf, len, flags, _f[0])) == Native::EINTR
           Native.interrupted
         end
         _v_nread = _f[0].get_ulong(0)
-        _pool.push(_f)
+        @__frame = _f
         buf.force_encoding(buf.encoding)
         Errors.raise_code(_rc, "recv_into", :r) unless _rc == 0
         _v_nread
@@ -323,13 +338,15 @@ module Polysock
       def recvfrom(len, flags = 0)
         _b_buf = ::Integer === len && len > 0 ? Native::ZERO * len : Native.no_buffer(len)
         _r_from = Native::Addr.new
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        Native.thread_check if Native::CHECK_THREADS
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         while (_rc = Native.polysock_recvfrom(@handle, _b_buf, len, flags, _f[0], _r_from)) == Native::EINTR
           Native.interrupted
         end
         _v_nread = _f[0].get_ulong(0)
-        _pool.push(_f)
+        @__frame = _f
         Errors.raise_code(_rc, "recvfrom", :r) unless _rc == 0
         [(_v_nread == _b_buf.bytesize ? _b_buf : _b_buf.byteslice(0, _v_nread)), Convert.addr_out(_r_from)]
       end
@@ -342,13 +359,15 @@ module Polysock
       def recvfrom_into(buf, len = 0, flags = 0)
         len = Native.into_buffer(buf, len)
         _r_from = Native::Addr.new
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        Native.thread_check if Native::CHECK_THREADS
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         while (_rc = Native.polysock_recvfrom(@handle, buf, len, flags, _f[0], _r_from)) == Native::EINTR
           Native.interrupted
         end
         _v_nread = _f[0].get_ulong(0)
-        _pool.push(_f)
+        @__frame = _f
         buf.force_encoding(buf.encoding)
         Errors.raise_code(_rc, "recvfrom_into", :r) unless _rc == 0
         [_v_nread, Convert.addr_out(_r_from)]
@@ -358,13 +377,15 @@ module Polysock
       # C: polysock_send (blocking: runs without the GVL)
       def send(buf, flags = 0)
         raise ::TypeError, "buf must be a String, not #{buf.class}" unless ::String === buf
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        Native.thread_check if Native::CHECK_THREADS
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         while (_rc = Native.polysock_send(@handle, buf, buf.bytesize, flags, _f[0])) == Native::EINTR
           Native.interrupted
         end
         _v_nsent = _f[0].get_ulong(0)
-        _pool.push(_f)
+        @__frame = _f
         Errors.raise_code(_rc, "send", :w) unless _rc == 0
         _v_nsent
       end
@@ -373,15 +394,17 @@ module Polysock
       # C: polysock_sendall (blocking: runs without the GVL)
       def sendall(buf, flags = 0)
         raise ::TypeError, "buf must be a String, not #{buf.class}" unless ::String === buf
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        Native.thread_check if Native::CHECK_THREADS
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         _off = 0
         while (_rc = Native.polysock_sendall(@handle, (_off == 0 ? buf : buf.byteslice(_off, buf.bytesize - _off)), buf.bytesize - _off, flags, _f[0])) == Native::EINTR
           _off += _f[0].get_ulong(0)
           Native.interrupted
         end
         _off += _f[0].get_ulong(0)
-        _pool.push(_f)
+        @__frame = _f
         Errors.raise_code(_rc, "sendall", :w, _off) unless _rc == 0
         nil
       end
@@ -390,14 +413,16 @@ module Polysock
       # C: polysock_sendto (blocking: runs without the GVL)
       def sendto(buf, flags = 0, to)
         raise ::TypeError, "buf must be a String, not #{buf.class}" unless ::String === buf
-        _r_to = Convert.addr_in(to)
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        _r_to = Convert.addr_in(to, self)
+        Native.thread_check if Native::CHECK_THREADS
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         while (_rc = Native.polysock_sendto(@handle, buf, buf.bytesize, flags, _r_to, _f[0])) == Native::EINTR
           Native.interrupted
         end
         _v_nsent = _f[0].get_ulong(0)
-        _pool.push(_f)
+        @__frame = _f
         Errors.raise_code(_rc, "sendto", :w) unless _rc == 0
         _v_nsent
       end
@@ -436,11 +461,12 @@ module Polysock
       # The timeout in seconds (-1: blocking mode).
       # C: polysock_gettimeout
       def gettimeout
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         _rc = Native.polysock_gettimeout(@handle, _f[0])
         _v_seconds = _f[0].get_double(0)
-        _pool.push(_f)
+        @__frame = _f
         Errors.raise_code(_rc, "gettimeout") unless _rc == 0
         (_v_seconds == -1.0 ? nil : _v_seconds)
       end
@@ -448,11 +474,12 @@ module Polysock
       # An integer socket option.
       # C: polysock_getsockopt_int
       def getsockopt_int(level, optname)
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         _rc = Native.polysock_getsockopt_int(@handle, level, optname, _f[0])
         _v_value = _f[0].get_int32(0)
-        _pool.push(_f)
+        @__frame = _f
         Errors.raise_code(_rc, "getsockopt_int") unless _rc == 0
         _v_value
       end
@@ -461,11 +488,12 @@ module Polysock
       # C: polysock_getsockopt_buf
       def getsockopt_buf(level, optname, buflen)
         _b_buf = ::Integer === buflen && buflen > 0 ? Native::ZERO * buflen : Native.no_buffer(buflen)
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         _rc = Native.polysock_getsockopt_buf(@handle, level, optname, _b_buf, buflen, _f[0])
         _v_outlen = _f[0].get_ulong(0)
-        _pool.push(_f)
+        @__frame = _f
         Errors.raise_code(_rc, "getsockopt_buf") unless _rc == 0
         (_v_outlen == _b_buf.bytesize ? _b_buf : _b_buf.byteslice(0, _v_outlen))
       end
@@ -477,11 +505,12 @@ module Polysock
       # C: polysock_getsockopt_buf
       def getsockopt_buf_into(level, optname, buf, buflen = 0)
         buflen = Native.into_buffer(buf, buflen)
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         _rc = Native.polysock_getsockopt_buf(@handle, level, optname, buf, buflen, _f[0])
         _v_outlen = _f[0].get_ulong(0)
-        _pool.push(_f)
+        @__frame = _f
         buf.force_encoding(buf.encoding)
         Errors.raise_code(_rc, "getsockopt_buf_into") unless _rc == 0
         _v_outlen
@@ -519,11 +548,10 @@ module Polysock
     # Create a socket in the default timeout mode.
     # C: polysock_socket
     def initialize(family = AF_INET, type = SOCK_STREAM, proto = 0)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_socket(family, type, proto, _f[0])
       _v_sock = _f[0].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "socket") unless _rc == 0
       __adopt(_v_sock)
     end
@@ -601,13 +629,15 @@ module Polysock
           timeout
         end
         _b_events = Native.records(Native::Event, cap)
-        _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-        _f = _pool.pop || Native.frame
+        Native.thread_check if Native::CHECK_THREADS
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
         while (_rc = Native.polysock_poller_wait(@handle, _b_events, cap, timeout, _f[0])) == Native::EINTR
           Native.interrupted
         end
         _v_count = _f[0].get_ulong(0)
-        _pool.push(_f)
+        @__frame = _f
         Errors.raise_code(_rc, "wait", :r) unless _rc == 0
         Native.read_records(_b_events, Native::Event, _v_count) { |rec| Convert.event_out(rec) }
       end
@@ -635,11 +665,10 @@ module Polysock
     # Create a poller.
     # C: polysock_poller_new
     def initialize
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_poller_new(_f[0])
       _v_poller = _f[0].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "poller_new") unless _rc == 0
       __adopt(_v_poller)
     end
@@ -769,11 +798,10 @@ module Polysock
     # The value of a named constant.
     # C: polysock_constant_lookup
     def constant_lookup(name)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_constant_lookup(name, _f[0])
       _v_value = _f[0].get_int64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "constant_lookup") unless _rc == 0
       _v_value
     end
@@ -796,11 +824,10 @@ module Polysock
     # The default timeout of new sockets, in seconds (-1: none).
     # C: polysock_getdefaulttimeout
     def getdefaulttimeout
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_getdefaulttimeout(_f[0])
       _v_seconds = _f[0].get_double(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "getdefaulttimeout") unless _rc == 0
       (_v_seconds == -1.0 ? nil : _v_seconds)
     end
@@ -823,11 +850,10 @@ module Polysock
     # Convert a 32-bit integer from network to host byte order.
     # C: polysock_ntohl
     def ntohl(x)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_ntohl(x, _f[0])
       _v_result = _f[0].get_uint32(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "ntohl") unless _rc == 0
       _v_result
     end
@@ -835,11 +861,10 @@ module Polysock
     # Convert a 32-bit integer from host to network byte order.
     # C: polysock_htonl
     def htonl(x)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_htonl(x, _f[0])
       _v_result = _f[0].get_uint32(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "htonl") unless _rc == 0
       _v_result
     end
@@ -847,11 +872,10 @@ module Polysock
     # Convert a 16-bit integer from network to host byte order.
     # C: polysock_ntohs
     def ntohs(x)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_ntohs(x, _f[0])
       _v_result = _f[0].get_uint16(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "ntohs") unless _rc == 0
       _v_result
     end
@@ -859,11 +883,10 @@ module Polysock
     # Convert a 16-bit integer from host to network byte order.
     # C: polysock_htons
     def htons(x)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_htons(x, _f[0])
       _v_result = _f[0].get_uint16(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "htons") unless _rc == 0
       _v_result
     end
@@ -891,11 +914,10 @@ module Polysock
     # C: polysock_inet_pton
     def inet_pton(family, ip)
       _b_packed = Native::ZERO * 16
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_inet_pton(family, ip, _b_packed, 16, _f[0])
       _v_packed_len = _f[0].get_ulong(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "inet_pton") unless _rc == 0
       (_v_packed_len == _b_packed.bytesize ? _b_packed : _b_packed.byteslice(0, _v_packed_len))
     end
@@ -923,7 +945,7 @@ module Polysock
     # C: polysock_getfqdn (blocking: runs without the GVL)
     def getfqdn(name = nil)
       _b_out = Native::ZERO * 1025
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
+      Native.thread_check if Native::CHECK_THREADS
       while (_rc = Native.polysock_getfqdn(name, _b_out, 1025)) == Native::EINTR
         Native.interrupted
       end
@@ -935,7 +957,7 @@ module Polysock
     # C: polysock_gethostbyname (blocking: runs without the GVL)
     def gethostbyname(name)
       _b_out = Native::ZERO * 1025
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
+      Native.thread_check if Native::CHECK_THREADS
       while (_rc = Native.polysock_gethostbyname(name, _b_out, 1025)) == Native::EINTR
         Native.interrupted
       end
@@ -946,13 +968,13 @@ module Polysock
     # Name, aliases and IPv4 addresses of a host.
     # C: polysock_gethostbyname_ex (blocking: runs without the GVL)
     def gethostbyname_ex(name)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_gethostbyname_ex(name, _f[0])) == Native::EINTR
         Native.interrupted
       end
       _v_hostent = _f[0].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "gethostbyname_ex", :r) unless _rc == 0
       _v_hostent
     end
@@ -960,13 +982,13 @@ module Polysock
     # Name, aliases and addresses of the host at an address.
     # C: polysock_gethostbyaddr (blocking: runs without the GVL)
     def gethostbyaddr(ip)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_gethostbyaddr(ip, _f[0])) == Native::EINTR
         Native.interrupted
       end
       _v_hostent = _f[0].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "gethostbyaddr", :r) unless _rc == 0
       _v_hostent
     end
@@ -974,13 +996,13 @@ module Polysock
     # Resolve host and port into socket addresses.
     # C: polysock_getaddrinfo (blocking: runs without the GVL)
     def getaddrinfo(host = nil, port = nil, family = 0, socktype = 0, proto = 0, flags = 0)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_getaddrinfo(host, port, family, socktype, proto, flags, _f[0])) == Native::EINTR
         Native.interrupted
       end
       _v_list = _f[0].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "getaddrinfo", :r) unless _rc == 0
       _v_list
     end
@@ -996,10 +1018,10 @@ module Polysock
     # Translate a socket address into host and service text.
     # C: polysock_getnameinfo (blocking: runs without the GVL)
     def getnameinfo(sockaddr, flags)
-      _r_sockaddr = Convert.addr_in(sockaddr)
+      _r_sockaddr = Convert.addr_in(sockaddr, nil)
       _b_host = Native::ZERO * 1025
       _b_service = Native::ZERO * 32
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
+      Native.thread_check if Native::CHECK_THREADS
       while (_rc = Native.polysock_getnameinfo(_r_sockaddr, flags, _b_host, 1025, _b_service, 32)) == Native::EINTR
         Native.interrupted
       end
@@ -1010,13 +1032,13 @@ module Polysock
     # The number of a protocol name.
     # C: polysock_getprotobyname (blocking: runs without the GVL)
     def getprotobyname(name)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_getprotobyname(name, _f[0])) == Native::EINTR
         Native.interrupted
       end
       _v_proto = _f[0].get_int32(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "getprotobyname", :w) unless _rc == 0
       _v_proto
     end
@@ -1024,13 +1046,13 @@ module Polysock
     # The port of a service name.
     # C: polysock_getservbyname (blocking: runs without the GVL)
     def getservbyname(name, proto = nil)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_getservbyname(name, proto, _f[0])) == Native::EINTR
         Native.interrupted
       end
       _v_port = _f[0].get_int32(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "getservbyname", :w) unless _rc == 0
       _v_port
     end
@@ -1039,7 +1061,7 @@ module Polysock
     # C: polysock_getservbyport (blocking: runs without the GVL)
     def getservbyport(port, proto = nil)
       _b_out = Native::ZERO * 256
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
+      Native.thread_check if Native::CHECK_THREADS
       while (_rc = Native.polysock_getservbyport(port, proto, _b_out, 256)) == Native::EINTR
         Native.interrupted
       end
@@ -1050,11 +1072,10 @@ module Polysock
     # Create a socket in the default timeout mode.
     # C: polysock_socket
     def socket(family = AF_INET, type = SOCK_STREAM, proto = 0)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_socket(family, type, proto, _f[0])
       _v_sock = _f[0].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "socket") unless _rc == 0
       Polysock::Socket.__wrap(_v_sock)
     end
@@ -1062,12 +1083,11 @@ module Polysock
     # Create a pair of connected sockets.
     # C: polysock_socketpair
     def socketpair(family = AF_UNIX, type = SOCK_STREAM, proto = 0)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_socketpair(family, type, proto, _f[0], _f[1])
       _v_a = _f[0].get_uint64(0)
       _v_b = _f[1].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "socketpair") unless _rc == 0
       [Polysock::Socket.__wrap(_v_a), Polysock::Socket.__wrap(_v_b)]
     end
@@ -1075,11 +1095,10 @@ module Polysock
     # Wrap a duplicate of a descriptor.
     # C: polysock_fromfd
     def fromfd(fd, family, type, proto = 0)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_fromfd(fd, family, type, proto, _f[0])
       _v_sock = _f[0].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "fromfd") unless _rc == 0
       Polysock::Socket.__wrap(_v_sock)
     end
@@ -1087,11 +1106,10 @@ module Polysock
     # Create a poller.
     # C: polysock_poller_new
     def poller_new
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_poller_new(_f[0])
       _v_poller = _f[0].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "poller_new") unless _rc == 0
       Polysock::Poller.__wrap(_v_poller)
     end

@@ -249,12 +249,30 @@ module Polysock
       Array.new(FRAME_SLOTS) { |i| i.zero? ? mem : mem + 8 * i }
     end
 
-    # The first call of a thread (fiber): opt in to the core's interrupt
-    # mode, so that Ruby can interrupt this thread's blocking calls, and
-    # start its frame pool.
-    def self.thread_init
+    # Frames no call holds (the pool of calls that are not methods of an
+    # object, which keeps a frame of its own).
+    FRAMES = []
+
+    # Ruby interrupts a thread blocked in a call without the GVL by
+    # signalling it, so every thread that makes a blocking call must have
+    # opted in to the core's interrupt mode (per thread), or the core would
+    # retry the call and Thread#raise, Thread#kill, Timeout and trap
+    # handlers would wait for it.  This thread opts in now, and every thread
+    # Ruby starts from now on at its start (a :thread_begin hook), so a call
+    # needs no check of its own.  Only when other threads were already
+    # running at load time does each blocking call check its thread
+    # (CHECK_THREADS).
+    polysock_set_interrupt_mode(1)
+    THREAD_HOOK = TracePoint.new(:thread_begin) { polysock_set_interrupt_mode(1) }
+    THREAD_HOOK.enable
+    CHECK_THREADS = Thread.list.size > 1
+
+    # Opt the current thread in to interrupt mode, once.
+    def self.thread_check
+      return if Thread.current.thread_variable_get(:__polysock_interrupt__)
+
       polysock_set_interrupt_mode(1)
-      Thread.current[:__polysock_frames__] = []
+      Thread.current.thread_variable_set(:__polysock_interrupt__, true)
     end
 
     # A blocking call came back interrupted and nothing Ruby ran on the way

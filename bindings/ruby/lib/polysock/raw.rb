@@ -119,11 +119,10 @@ module Polysock
     # The value of a named constant.
     # C: polysock_constant_lookup
     def self.constant_lookup(name)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_constant_lookup(name, _f[0])
       _v_value = _f[0].get_int64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "constant_lookup") unless _rc == 0
       _v_value
     end
@@ -146,11 +145,10 @@ module Polysock
     # The default timeout of new sockets, in seconds (-1: none).
     # C: polysock_getdefaulttimeout
     def self.getdefaulttimeout
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_getdefaulttimeout(_f[0])
       _v_seconds = _f[0].get_double(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "getdefaulttimeout") unless _rc == 0
       (_v_seconds == -1.0 ? nil : _v_seconds)
     end
@@ -173,11 +171,10 @@ module Polysock
     # Convert a 32-bit integer from network to host byte order.
     # C: polysock_ntohl
     def self.ntohl(x)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_ntohl(x, _f[0])
       _v_result = _f[0].get_uint32(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "ntohl") unless _rc == 0
       _v_result
     end
@@ -185,11 +182,10 @@ module Polysock
     # Convert a 32-bit integer from host to network byte order.
     # C: polysock_htonl
     def self.htonl(x)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_htonl(x, _f[0])
       _v_result = _f[0].get_uint32(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "htonl") unless _rc == 0
       _v_result
     end
@@ -197,11 +193,10 @@ module Polysock
     # Convert a 16-bit integer from network to host byte order.
     # C: polysock_ntohs
     def self.ntohs(x)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_ntohs(x, _f[0])
       _v_result = _f[0].get_uint16(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "ntohs") unless _rc == 0
       _v_result
     end
@@ -209,11 +204,10 @@ module Polysock
     # Convert a 16-bit integer from host to network byte order.
     # C: polysock_htons
     def self.htons(x)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_htons(x, _f[0])
       _v_result = _f[0].get_uint16(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "htons") unless _rc == 0
       _v_result
     end
@@ -241,11 +235,10 @@ module Polysock
     # C: polysock_inet_pton
     def self.inet_pton(family, ip)
       _b_packed = Native::ZERO * 16
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_inet_pton(family, ip, _b_packed, 16, _f[0])
       _v_packed_len = _f[0].get_ulong(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "inet_pton") unless _rc == 0
       (_v_packed_len == _b_packed.bytesize ? _b_packed : _b_packed.byteslice(0, _v_packed_len))
     end
@@ -273,7 +266,7 @@ module Polysock
     # C: polysock_getfqdn (blocking: runs without the GVL)
     def self.getfqdn(name = nil)
       _b_out = Native::ZERO * 1025
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
+      Native.thread_check if Native::CHECK_THREADS
       while (_rc = Native.polysock_getfqdn(name, _b_out, 1025)) == Native::EINTR
         Native.interrupted
       end
@@ -285,7 +278,7 @@ module Polysock
     # C: polysock_gethostbyname (blocking: runs without the GVL)
     def self.gethostbyname(name)
       _b_out = Native::ZERO * 1025
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
+      Native.thread_check if Native::CHECK_THREADS
       while (_rc = Native.polysock_gethostbyname(name, _b_out, 1025)) == Native::EINTR
         Native.interrupted
       end
@@ -296,13 +289,13 @@ module Polysock
     # Name, aliases and IPv4 addresses of a host.
     # C: polysock_gethostbyname_ex (blocking: runs without the GVL)
     def self.gethostbyname_ex(name)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_gethostbyname_ex(name, _f[0])) == Native::EINTR
         Native.interrupted
       end
       _v_hostent = _f[0].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "gethostbyname_ex", :r) unless _rc == 0
       _v_hostent
     end
@@ -310,13 +303,13 @@ module Polysock
     # Name, aliases and addresses of the host at an address.
     # C: polysock_gethostbyaddr (blocking: runs without the GVL)
     def self.gethostbyaddr(ip)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_gethostbyaddr(ip, _f[0])) == Native::EINTR
         Native.interrupted
       end
       _v_hostent = _f[0].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "gethostbyaddr", :r) unless _rc == 0
       _v_hostent
     end
@@ -333,11 +326,10 @@ module Polysock
     # The number of aliases of a host entry.
     # C: polysock_hostent_alias_count
     def self.hostent_alias_count(handle)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_hostent_alias_count(handle, _f[0])
       _v_count = _f[0].get_ulong(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "hostent_alias_count") unless _rc == 0
       _v_count
     end
@@ -354,11 +346,10 @@ module Polysock
     # The number of addresses of a host entry.
     # C: polysock_hostent_addr_count
     def self.hostent_addr_count(handle)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_hostent_addr_count(handle, _f[0])
       _v_count = _f[0].get_ulong(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "hostent_addr_count") unless _rc == 0
       _v_count
     end
@@ -375,13 +366,13 @@ module Polysock
     # Resolve host and port into socket addresses.
     # C: polysock_getaddrinfo (blocking: runs without the GVL)
     def self.getaddrinfo(host = nil, port = nil, family = 0, socktype = 0, proto = 0, flags = 0)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_getaddrinfo(host, port, family, socktype, proto, flags, _f[0])) == Native::EINTR
         Native.interrupted
       end
       _v_list = _f[0].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "getaddrinfo", :r) unless _rc == 0
       _v_list
     end
@@ -389,11 +380,10 @@ module Polysock
     # The number of entries of a getaddrinfo result.
     # C: polysock_addrinfo_count
     def self.addrinfo_count(handle)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_addrinfo_count(handle, _f[0])
       _v_count = _f[0].get_ulong(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "addrinfo_count") unless _rc == 0
       _v_count
     end
@@ -403,13 +393,12 @@ module Polysock
     def self.addrinfo_get(handle, index)
       _b_canonname = Native::ZERO * 1025
       _r_addr = Native::Addr.new
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_addrinfo_get(handle, index, _f[0], _f[1], _f[2], _b_canonname, 1025, _r_addr)
       _v_family = _f[0].get_int32(0)
       _v_socktype = _f[1].get_int32(0)
       _v_proto = _f[2].get_int32(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "addrinfo_get") unless _rc == 0
       [_v_family, _v_socktype, _v_proto, Native.cstr(_b_canonname), Convert.addr_out(_r_addr)]
     end
@@ -425,10 +414,10 @@ module Polysock
     # Translate a socket address into host and service text.
     # C: polysock_getnameinfo (blocking: runs without the GVL)
     def self.getnameinfo(sockaddr, flags)
-      _r_sockaddr = Convert.addr_in(sockaddr)
+      _r_sockaddr = Convert.addr_in(sockaddr, nil)
       _b_host = Native::ZERO * 1025
       _b_service = Native::ZERO * 32
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
+      Native.thread_check if Native::CHECK_THREADS
       while (_rc = Native.polysock_getnameinfo(_r_sockaddr, flags, _b_host, 1025, _b_service, 32)) == Native::EINTR
         Native.interrupted
       end
@@ -439,13 +428,13 @@ module Polysock
     # The number of a protocol name.
     # C: polysock_getprotobyname (blocking: runs without the GVL)
     def self.getprotobyname(name)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_getprotobyname(name, _f[0])) == Native::EINTR
         Native.interrupted
       end
       _v_proto = _f[0].get_int32(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "getprotobyname", :w) unless _rc == 0
       _v_proto
     end
@@ -453,13 +442,13 @@ module Polysock
     # The port of a service name.
     # C: polysock_getservbyname (blocking: runs without the GVL)
     def self.getservbyname(name, proto = nil)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_getservbyname(name, proto, _f[0])) == Native::EINTR
         Native.interrupted
       end
       _v_port = _f[0].get_int32(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "getservbyname", :w) unless _rc == 0
       _v_port
     end
@@ -468,7 +457,7 @@ module Polysock
     # C: polysock_getservbyport (blocking: runs without the GVL)
     def self.getservbyport(port, proto = nil)
       _b_out = Native::ZERO * 256
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
+      Native.thread_check if Native::CHECK_THREADS
       while (_rc = Native.polysock_getservbyport(port, proto, _b_out, 256)) == Native::EINTR
         Native.interrupted
       end
@@ -479,11 +468,10 @@ module Polysock
     # Create a socket in the default timeout mode.
     # C: polysock_socket
     def self.socket(family = AF_INET, type = SOCK_STREAM, proto = 0)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_socket(family, type, proto, _f[0])
       _v_sock = _f[0].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "socket") unless _rc == 0
       _v_sock
     end
@@ -491,12 +479,11 @@ module Polysock
     # Create a pair of connected sockets.
     # C: polysock_socketpair
     def self.socketpair(family = AF_UNIX, type = SOCK_STREAM, proto = 0)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_socketpair(family, type, proto, _f[0], _f[1])
       _v_a = _f[0].get_uint64(0)
       _v_b = _f[1].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "socketpair") unless _rc == 0
       [_v_a, _v_b]
     end
@@ -504,11 +491,10 @@ module Polysock
     # Wrap a duplicate of a descriptor.
     # C: polysock_fromfd
     def self.fromfd(fd, family, type, proto = 0)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_fromfd(fd, family, type, proto, _f[0])
       _v_sock = _f[0].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "fromfd") unless _rc == 0
       _v_sock
     end
@@ -524,11 +510,10 @@ module Polysock
     # The socket's family.
     # C: polysock_family
     def self.family(handle)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_family(handle, _f[0])
       _v_family = _f[0].get_int32(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "family") unless _rc == 0
       _v_family
     end
@@ -536,11 +521,10 @@ module Polysock
     # The socket's type.
     # C: polysock_type
     def self.type(handle)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_type(handle, _f[0])
       _v_type = _f[0].get_int32(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "type") unless _rc == 0
       _v_type
     end
@@ -548,11 +532,10 @@ module Polysock
     # The socket's protocol.
     # C: polysock_proto
     def self.proto(handle)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_proto(handle, _f[0])
       _v_proto = _f[0].get_int32(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "proto") unless _rc == 0
       _v_proto
     end
@@ -560,11 +543,10 @@ module Polysock
     # The socket's file descriptor.
     # C: polysock_fileno
     def self.fileno(handle)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_fileno(handle, _f[0])
       _v_fd = _f[0].get_int32(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "fileno") unless _rc == 0
       _v_fd
     end
@@ -572,8 +554,8 @@ module Polysock
     # Bind the socket to an address.
     # C: polysock_bind (blocking: runs without the GVL)
     def self.bind(handle, addr)
-      _r_addr = Convert.addr_in(addr)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
+      _r_addr = Convert.addr_in(addr, nil)
+      Native.thread_check if Native::CHECK_THREADS
       while (_rc = Native.polysock_bind(handle, _r_addr)) == Native::EINTR
         Native.interrupted
       end
@@ -594,13 +576,13 @@ module Polysock
     # C: polysock_accept (blocking: runs without the GVL)
     def self.accept(handle)
       _r_peer = Native::Addr.new
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_accept(handle, _f[0], _r_peer)) == Native::EINTR
         Native.interrupted
       end
       _v_conn = _f[0].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "accept", :r) unless _rc == 0
       [_v_conn, Convert.addr_out(_r_peer)]
     end
@@ -608,8 +590,8 @@ module Polysock
     # Connect to an address.
     # C: polysock_connect (blocking: runs without the GVL)
     def self.connect(handle, addr)
-      _r_addr = Convert.addr_in(addr)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
+      _r_addr = Convert.addr_in(addr, nil)
+      Native.thread_check if Native::CHECK_THREADS
       while (_rc = Native.polysock_connect(handle, _r_addr)) == Native::EINTR
         Native.interrupted
       end
@@ -620,14 +602,14 @@ module Polysock
     # Connect; the connect's own error comes back as an errno value.
     # C: polysock_connect_ex (blocking: runs without the GVL)
     def self.connect_ex(handle, addr)
-      _r_addr = Convert.addr_in(addr)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _r_addr = Convert.addr_in(addr, nil)
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_connect_ex(handle, _r_addr, _f[0])) == Native::EINTR
         Native.interrupted
       end
       _v_err = _f[0].get_int32(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "connect_ex", :w) unless _rc == 0
       _v_err
     end
@@ -663,13 +645,13 @@ module Polysock
     # C: polysock_recv (blocking: runs without the GVL)
     def self.recv(handle, len, flags = 0)
       _b_buf = ::Integer === len && len > 0 ? Native::ZERO * len : Native.no_buffer(len)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_recv(handle, _b_buf, len, flags, _f[0])) == Native::EINTR
         Native.interrupted
       end
       _v_nread = _f[0].get_ulong(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "recv", :r) unless _rc == 0
       (_v_nread == _b_buf.bytesize ? _b_buf : _b_buf.byteslice(0, _v_nread))
     end
@@ -679,13 +661,13 @@ module Polysock
     def self.recvfrom(handle, len, flags = 0)
       _b_buf = ::Integer === len && len > 0 ? Native::ZERO * len : Native.no_buffer(len)
       _r_from = Native::Addr.new
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_recvfrom(handle, _b_buf, len, flags, _f[0], _r_from)) == Native::EINTR
         Native.interrupted
       end
       _v_nread = _f[0].get_ulong(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "recvfrom", :r) unless _rc == 0
       [(_v_nread == _b_buf.bytesize ? _b_buf : _b_buf.byteslice(0, _v_nread)), Convert.addr_out(_r_from)]
     end
@@ -694,13 +676,13 @@ module Polysock
     # C: polysock_send (blocking: runs without the GVL)
     def self.send(handle, buf, flags = 0)
       raise ::TypeError, "buf must be a String, not #{buf.class}" unless ::String === buf
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_send(handle, buf, buf.bytesize, flags, _f[0])) == Native::EINTR
         Native.interrupted
       end
       _v_nsent = _f[0].get_ulong(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "send", :w) unless _rc == 0
       _v_nsent
     end
@@ -709,15 +691,15 @@ module Polysock
     # C: polysock_sendall (blocking: runs without the GVL)
     def self.sendall(handle, buf, flags = 0)
       raise ::TypeError, "buf must be a String, not #{buf.class}" unless ::String === buf
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       _off = 0
       while (_rc = Native.polysock_sendall(handle, (_off == 0 ? buf : buf.byteslice(_off, buf.bytesize - _off)), buf.bytesize - _off, flags, _f[0])) == Native::EINTR
         _off += _f[0].get_ulong(0)
         Native.interrupted
       end
       _off += _f[0].get_ulong(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "sendall", :w, _off) unless _rc == 0
       nil
     end
@@ -726,14 +708,14 @@ module Polysock
     # C: polysock_sendto (blocking: runs without the GVL)
     def self.sendto(handle, buf, flags = 0, to)
       raise ::TypeError, "buf must be a String, not #{buf.class}" unless ::String === buf
-      _r_to = Convert.addr_in(to)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _r_to = Convert.addr_in(to, nil)
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_sendto(handle, buf, buf.bytesize, flags, _r_to, _f[0])) == Native::EINTR
         Native.interrupted
       end
       _v_nsent = _f[0].get_ulong(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "sendto", :w) unless _rc == 0
       _v_nsent
     end
@@ -772,11 +754,10 @@ module Polysock
     # The timeout in seconds (-1: blocking mode).
     # C: polysock_gettimeout
     def self.gettimeout(handle)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_gettimeout(handle, _f[0])
       _v_seconds = _f[0].get_double(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "gettimeout") unless _rc == 0
       (_v_seconds == -1.0 ? nil : _v_seconds)
     end
@@ -784,11 +765,10 @@ module Polysock
     # An integer socket option.
     # C: polysock_getsockopt_int
     def self.getsockopt_int(handle, level, optname)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_getsockopt_int(handle, level, optname, _f[0])
       _v_value = _f[0].get_int32(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "getsockopt_int") unless _rc == 0
       _v_value
     end
@@ -797,11 +777,10 @@ module Polysock
     # C: polysock_getsockopt_buf
     def self.getsockopt_buf(handle, level, optname, buflen)
       _b_buf = ::Integer === buflen && buflen > 0 ? Native::ZERO * buflen : Native.no_buffer(buflen)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_getsockopt_buf(handle, level, optname, _b_buf, buflen, _f[0])
       _v_outlen = _f[0].get_ulong(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "getsockopt_buf") unless _rc == 0
       (_v_outlen == _b_buf.bytesize ? _b_buf : _b_buf.byteslice(0, _v_outlen))
     end
@@ -826,11 +805,10 @@ module Polysock
     # Create a poller.
     # C: polysock_poller_new
     def self.poller_new
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      _f = Native::FRAMES.pop || Native.frame
       _rc = Native.polysock_poller_new(_f[0])
       _v_poller = _f[0].get_uint64(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "poller_new") unless _rc == 0
       _v_poller
     end
@@ -878,13 +856,13 @@ module Polysock
         timeout
       end
       _b_events = Native.records(Native::Event, cap)
-      _pool = Thread.current[:__polysock_frames__] || Native.thread_init
-      _f = _pool.pop || Native.frame
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
       while (_rc = Native.polysock_poller_wait(handle, _b_events, cap, timeout, _f[0])) == Native::EINTR
         Native.interrupted
       end
       _v_count = _f[0].get_ulong(0)
-      _pool.push(_f)
+      Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "poller_wait", :r) unless _rc == 0
       Native.read_records(_b_events, Native::Event, _v_count) { |rec| Convert.event_out(rec) }
     end
