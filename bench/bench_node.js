@@ -39,9 +39,13 @@
 //   POLYSOCK_BENCH_PINGPONG   round trips per variant and round (default
 //                             16000; ffi-napi a quarter)
 //   POLYSOCK_BENCH_BULK_MB    MiB per variant and round (default 256)
-//   POLYSOCK_BENCH_CALLS      calls per trivial-call measurement (default 2000000)
+//   POLYSOCK_BENCH_CALLS      calls per trivial-call measurement (default 2000000;
+//                             ffi-napi a hundredth)
 //   POLYSOCK_BENCH_ROWS       only the rows whose name contains this text
 //   POLYSOCK_BENCH_FFIS       the FFI libraries (default "koffi ffi-napi")
+//   POLYSOCK_BENCH_SIDES      the APIs (default "sync promises")
+//   POLYSOCK_BENCH_PIN        a CPU number: run every process on that CPU
+//                             (taskset), as bench_core does
 //   POLYSOCK_BENCH_STRICT     1: exit 1 when a row misses its target
 'use strict';
 
@@ -57,6 +61,7 @@ const PINGPONG = Number(env.POLYSOCK_BENCH_PINGPONG || 16000);
 const BULK_MB = Number(env.POLYSOCK_BENCH_BULK_MB || 256);
 const CALLS = Number(env.POLYSOCK_BENCH_CALLS || 2000000);
 const FFIS = (env.POLYSOCK_BENCH_FFIS || 'koffi ffi-napi').split(/\s+/).filter(Boolean);
+const SIDES = (env.POLYSOCK_BENCH_SIDES || 'sync promises').split(/\s+/).filter(Boolean);
 const ROOT = path.join(__dirname, '..');
 
 function now() {
@@ -267,16 +272,18 @@ class PromiseSide {
 async function clientMain(mode, port) {
     const sync = require('polysock');
     if (mode === 'calls') {
+        // ffi-napi's calls cost microseconds: a hundredth as many.
+        const calls = sync.ffi === 'koffi' ? CALLS : Math.ceil(CALLS / 100);
         const runs = {
-            'version_number()': () => { for (let i = 0; i < CALLS; i++) sync.version_number(); },
-            'htons()': () => { for (let i = 0; i < CALLS; i++) sync.htons(i & 0xffff); },
+            'version_number()': () => { for (let i = 0; i < calls; i++) sync.version_number(); },
+            'htons()': () => { for (let i = 0; i < calls; i++) sync.htons(i & 0xffff); },
         };
         const out = {};
         for (const [name, f] of Object.entries(runs)) {
             f();
             const t0 = now();
             f();
-            out[name] = since(t0) * 1e9 / CALLS;
+            out[name] = since(t0) * 1e9 / calls;
         }
         return out;
     }
@@ -286,7 +293,7 @@ async function clientMain(mode, port) {
         sync: new SyncSide(sync, port),
         promises: new PromiseSide(promises, port),
     };
-    const names = Object.keys(sides);
+    const names = Object.keys(sides).filter((n) => n === 'net' || SIDES.includes(n));
     const perRound = Object.fromEntries(names.map((n) => [n, []]));
     const factor = sync.ffi === 'koffi' ? 1 : 4;
     const trips = Math.max(BLOCKS, Math.floor(PINGPONG / factor / BLOCKS)) ;
@@ -356,14 +363,15 @@ async function main() {
     const p = require('polysock');
     const lines = [];
     let missed = 0;
-    console.log(`# bench_node: node ${process.version}, polysock ${p.version}, library ${p.library}`);
+    console.log(`# bench_node: node ${process.version}, polysock ${p.version}, library ${p.library}` +
+                (env.POLYSOCK_BENCH_PIN ? `, every process on CPU ${env.POLYSOCK_BENCH_PIN}` : ', not pinned'));
     console.log(`# ${RUNS} rounds of ${BLOCKS} alternating blocks; ping-pong ${PINGPONG} round trips per ` +
                 `variant and round (ffi-napi ${PINGPONG >> 2}), bulk ${BULK_MB} MiB in 64 KiB calls`);
     try {
         for (const row of ROWS) {
             for (const ffi of FFIS) {
                 const res = runClient(ffi, row.mode, port);
-                for (const side of ['net', 'sync', 'promises']) {
+                for (const side of ['net', ...SIDES]) {
                     const name = side === 'net' ? `net (${ffi} run)` : `${ffi} ${side}`;
                     const ratios = res[side].map((x, i) => x / res.net[i]);
                     const ratio = median(ratios);
@@ -415,6 +423,18 @@ if (process.argv[2] === '--peer') {
             process.exit(0);
         })
         .catch((e) => { console.error(e); process.exit(1); });
+} else if (env.POLYSOCK_BENCH_PIN && env.POLYSOCK_BENCH_PINNED !== '1') {
+    // Every process of the run (peer, clients) on one CPU, as bench_core
+    // does: a cross-CPU wake-up on this kind of VM costs tens of
+    // microseconds and varies tenfold, more than a whole round trip.
+    const r = spawnSync('taskset', ['-c', env.POLYSOCK_BENCH_PIN, process.execPath, __filename, ...process.argv.slice(2)], {
+        stdio: 'inherit', env: { ...env, POLYSOCK_BENCH_PINNED: '1' },
+    });
+    if (r.error) {
+        console.error(`bench_node: taskset: ${r.error.message}`);
+        process.exit(1);
+    }
+    process.exit(r.status === null ? 1 : r.status);
 } else {
     main().catch((e) => { console.error(e); process.exit(1); });
 }

@@ -13,10 +13,18 @@ run, against identical peers.  The rows:
                        trip on a VM, most of it the wake-up of the other CPU
   ping-pong, 1 CPU     the same with the peer on the bench's CPU: a round
                        trip is a few microseconds, so the wrapper code's
-                       cost is the largest share it can ever be (no target:
-                       it shows that cost, in "extra")
+                       cost is the largest share it can ever be.  No
+                       target: it magnifies that cost.  On one CPU the
+                       scheduler preempts, at each wake-up, whichever of
+                       bench and peer uses more CPU per round trip; the
+                       stdlib bench is lighter than its peer and sleeps in
+                       recv(), a bench with a Python-level wrapper is
+                       heavier and is preempted instead, which costs the
+                       peer too (measured: stdlib peer +0.5 us a round trip)
   tcp bulk sendall     MiB/s of sendall() with a 64 KiB buffer
-  tcp bulk recv_into   MiB/s of recv_into() with a 64 KiB buffer
+  tcp bulk recv_into   MiB/s of recv_into() with a 64 KiB buffer (both on
+                       1 CPU: across two CPUs of a VM bulk rates vary 2x
+                       from round to round even between identical sides)
   gettimeout call      the cost of a trivial method call (no target)
 
 Each peer is a separate process that uses the stdlib socket module only (on
@@ -38,8 +46,9 @@ too: stdlib ns / polysock ns).  "extra" is polysock's time minus stdlib's
 per operation (round trip, 64 KiB call, call), the median likewise: what
 the binding adds.
 
-Targets (median ratio): on PyPy >= 1.0 for ping-pong and bulk; on CPython
-ping-pong >= 0.95 in API mode and >= 0.9 in ABI mode, bulk >= 0.98.
+Targets (median ratio; ping-pong: the 2 CPU rows): on PyPy >= 1.0 for
+ping-pong and bulk; on CPython ping-pong >= 0.95 in API mode and >= 0.9 in
+ABI mode, bulk >= 0.98.
 
 The timed loops are compiled once per module, so that PyPy's JIT traces
 each module's loop on its own instead of sharing one trace between two

@@ -30,17 +30,24 @@
  * How a call is made (the shape every generated method has):
  *
  *  - scalar out parameters go to a "frame": an Array of FFI pointers into
- *    one small block, taken from a per-fiber pool and given back after the
- *    outputs are read, so a call allocates no pointer and a signal handler
- *    that calls polysock while a call is in flight gets a frame of its own;
- *  - out bytes buffers are Ruby Strings the C function writes into (no copy);
+ *    one small block.  A socket or poller keeps one of its own, taken for
+ *    the call and put back after the outputs are read (a call made
+ *    meanwhile, from another thread or a signal handler, finds none and
+ *    makes one); module functions take theirs from a shared pool.  So a call
+ *    allocates no pointer;
+ *  - out bytes buffers are Ruby Strings the C function writes into (no
+ *    copy), cut to the length the library reports;
  *  - a blocking fn runs without the GVL (ffi's blocking: true).  Ruby
  *    interrupts such a call by signalling its thread, so every thread that
- *    makes one has opted in to the core's interrupt mode (lazily, when it
- *    first takes its frame pool): the call comes back with -EINTR, ffi has
- *    already run Ruby's pending interrupts (a trap handler, Thread#raise,
- *    Thread#kill, Timeout) on the way out, and if none raised the method
- *    calls polysock_resume() and repeats the call, which keeps its deadline;
+ *    makes one must have opted in to the core's interrupt mode: the loading
+ *    thread does at load time, every thread Ruby starts later at its start
+ *    (a :thread_begin TracePoint), and only threads that already ran when
+ *    the library was loaded check at each blocking call.  An interrupted
+ *    call comes back with -EINTR after ffi has run Ruby's pending
+ *    interrupts (a trap handler, Thread#raise, Thread#kill, Timeout) on the
+ *    way out; if none raised, the method calls polysock_resume() and
+ *    repeats the call, which keeps its deadline (a "partial" call repeats
+ *    with the data that is left);
  *  - a fn's failure is raised through Polysock::Errors.raise_code, which
  *    asks the library for the code's class, number and message.
  */
@@ -1481,7 +1488,7 @@ static const struct {
     const char *rbs_in;
     const char *rbs_out;
 } rbs_records[] = {
-    {"addr", "Polysock::address", "Polysock::address"},
+    {"addr", "Polysock::address_in", "Polysock::address?"},
 };
 
 static void rbs_record(const struct model *m, int rec, bool in, struct sbuf *b)
@@ -1536,21 +1543,23 @@ static void rbs_type(const struct rfn *r, size_t i, bool in, struct sbuf *b)
         sb_putc(b, '?');
 }
 
-static void rbs_sig(const struct rfn *r, struct sbuf *b, bool ctor)
+/* The parameter list of one overload: every optional parameter before
+ * index upto is given (upto < 0: the signature with "?" marks). */
+static void rbs_params(const struct rfn *r, struct sbuf *b, long upto)
 {
     const struct fn *f = r->f;
     size_t i;
     bool first = true;
-    int nres = 0;
-    struct sbuf res;
 
     sb_putc(b, '(');
     for (i = 0; i < f->nparams; i++) {
         if (!r->p[i].visible)
             continue;
+        if (upto >= 0 && r->p[i].has_default && (long)i >= upto)
+            continue;
         sb_puts(b, first ? "" : ", ");
         first = false;
-        if (r->p[i].has_default)
+        if (upto < 0 && r->p[i].has_default)
             sb_putc(b, '?');
         if (i == 0 && r->self_param)
             sb_puts(b, "Integer");
@@ -1558,11 +1567,16 @@ static void rbs_sig(const struct rfn *r, struct sbuf *b, bool ctor)
             rbs_type(r, i, true, b);
         sb_printf(b, " %s", r->p[i].name);
     }
-    sb_puts(b, ") -> ");
-    if (ctor) {
-        sb_puts(b, "void");
-        return;
-    }
+    sb_putc(b, ')');
+}
+
+static void rbs_result(const struct rfn *r, struct sbuf *b)
+{
+    const struct fn *f = r->f;
+    size_t i;
+    int nres = 0;
+    struct sbuf res;
+
     sb_init(&res);
     if (!f->returns_status && f->ret != TY_VOID) {
         sb_puts(&res, f->ret == TY_STRING ? "String?" : "Integer");
@@ -1573,7 +1587,10 @@ static void rbs_sig(const struct rfn *r, struct sbuf *b, bool ctor)
             continue;
         if (nres++)
             sb_puts(&res, ", ");
-        rbs_type(r, i, false, &res);
+        if ((int)i == r->into)
+            sb_puts(&res, "Integer"); /* the count received into it */
+        else
+            rbs_type(r, i, false, &res);
     }
     if (nres == 0)
         sb_puts(b, "nil");
@@ -1584,6 +1601,51 @@ static void rbs_sig(const struct rfn *r, struct sbuf *b, bool ctor)
     sb_free(&res);
 }
 
+/* A method type.  Optional parameters before a required one (sendto's
+ * flags before its address) are valid RBS, but not every tool reads them:
+ * such a method gets one overload per number of optional arguments given
+ * instead. */
+static void rbs_sig(const struct rfn *r, struct sbuf *b, bool ctor,
+                    const char *in)
+{
+    const struct fn *f = r->f;
+    size_t i;
+    int n = 0;
+    bool seen_default = false, trailing = false;
+
+    for (i = 0; i < f->nparams; i++) {
+        if (!r->p[i].visible)
+            continue;
+        if (r->p[i].has_default)
+            seen_default = true;
+        else if (seen_default)
+            trailing = true;
+    }
+    if (!trailing) {
+        rbs_params(r, b, -1);
+        sb_puts(b, " -> ");
+        if (ctor)
+            sb_puts(b, "void");
+        else
+            rbs_result(r, b);
+        return;
+    }
+    /* upto: each optional parameter in turn (those before it given), then
+     * past the end (all given). */
+    for (i = 0; i <= f->nparams; i++) {
+        if (i < f->nparams && !(r->p[i].visible && r->p[i].has_default))
+            continue;
+        if (n++)
+            sb_printf(b, "\n%s| ", in);
+        rbs_params(r, b, (long)i);
+        sb_puts(b, " -> ");
+        if (ctor)
+            sb_puts(b, "void");
+        else
+            rbs_result(r, b);
+    }
+}
+
 static void rbs_method(const struct model *m, const struct fn *f,
                        enum layer layer, bool singleton, bool into,
                        struct sbuf *b, const char *in)
@@ -1592,10 +1654,44 @@ static void rbs_method(const struct model *m, const struct fn *f,
 
     rfn_init(&r, m, f, layer, into);
     doc_comment(b, in, f->doc);
+    struct sbuf more;
+
+    sb_init(&more);
+    sb_printf(&more, "%s    ", in);
     sb_printf(b, "%sdef %s%s: ", in, singleton ? "self." : "", rfn_name(&r));
-    rbs_sig(&r, b, false);
+    rbs_sig(&r, b, false, more.s);
     sb_putc(b, '\n');
+    sb_free(&more);
     rfn_free(&r);
+}
+
+/* The C functions as attached: C-level types (pointers are untyped). */
+static void rbs_native_fns(const struct model *m, struct sbuf *b)
+{
+    size_t i, j;
+
+    for (i = 0; i < m->nfns; i++) {
+        const struct fn *f = &m->fns[i];
+
+        sb_printf(b, "    def self.polysock_%s: (", f->name);
+        for (j = 0; j < f->nparams; j++) {
+            const struct param *p = &f->params[j];
+            const char *t = "untyped";
+
+            if (p->dir == DIR_IN && p->type.kind == TY_STRING)
+                t = "String?";
+            else if (p->dir == DIR_IN && p->type.kind == TY_DOUBLE)
+                t = "Numeric";
+            else if (p->dir == DIR_IN && (model_kind_is_integer(p->type.kind) ||
+                                          p->type.kind == TY_HANDLE))
+                t = "Integer";
+            sb_printf(b, "%s%s", j ? ", " : "", t);
+        }
+        sb_printf(b, ") -> %s\n",
+                  f->returns_status ? "Integer"
+                  : f->ret == TY_STRING ? "String?"
+                  : f->ret == TY_VOID ? "void" : "Integer");
+    }
 }
 
 static int write_rbs(const struct model *m, struct emitter *out)
@@ -1672,6 +1768,10 @@ static int write_rbs(const struct model *m, struct emitter *out)
 "    def self.into_buffer: (String buf, Integer size) -> Integer\n"
 "    def self.handle_of: (untyped obj, Class klass) -> Integer\n"
 "    def self.finalizer: (Symbol fn, Integer handle) -> Proc\n"
+"    def self.records: (untyped type, Integer count) -> untyped\n"
+"    def self.read_records: [T] (untyped mem, untyped type, Integer count) { (untyped) -> T } -> Array[T]\n");
+    rbs_native_fns(m, b);
+    sb_puts(b,
 "  end\n\n"
 "  module Convert\n"
 "    module Generic\n");
@@ -1716,7 +1816,7 @@ static int write_rbs(const struct model *m, struct emitter *out)
 
             rfn_init(&r, m, &m->fns[ctor], LAYER_API, false);
             sb_puts(b, "    def initialize: ");
-            rbs_sig(&r, b, true);
+            rbs_sig(&r, b, true, "        ");
             sb_putc(b, '\n');
             rfn_free(&r);
         }

@@ -14,10 +14,15 @@
 #                     installed is reported as skipped
 #   POLYSOCK_LIBRARY  the library the binding loads (default: the build
 #                     tree's .libs/libpolysock.so.0 when it exists)
-#   PYTHONPATH        where `import polysock` is found (default: the source
-#                     tree's bindings/python)
+#   PYTHONPATH        where `import polysock` is found (default: the build
+#                     tree's python-api, then the source tree's
+#                     bindings/python)
+#   POLYSOCK_PYTHON_MODE  api or abi: only that mode (default: both; API
+#                     mode where its compiled module imports)
+#   POLYSOCK_REQUIRE_ALL  1: a missing interpreter or API module is a
+#                     failure, not a skip
 #
-# For each interpreter: every Python server against every Python client
+# For each interpreter and mode: every Python server against every Python client
 # (IPv4 and dual, over 127.0.0.1, ::1 and the name localhost), Python
 # servers against C clients, C servers against Python clients, and each
 # Python client with nothing to talk to; then, with two interpreters, one
@@ -46,9 +51,12 @@ if [ -z "${POLYSOCK_LIBRARY:-}" ] && [ -e "$top_builddir/.libs/libpolysock.so.0"
     export POLYSOCK_LIBRARY
 fi
 if [ -z "${PYTHONPATH:-}" ]; then
-    PYTHONPATH=$(cd "$top_srcdir/bindings/python" 2>/dev/null && pwd) || PYTHONPATH=
+    # As make check builds it: API-mode modules in python-api/.
+    PYTHONPATH=$top_builddir/python-api:$top_srcdir/bindings/python
     export PYTHONPATH
 fi
+modes=${POLYSOCK_PYTHON_MODE:-abi api}
+require_all=${POLYSOCK_REQUIRE_ALL:-0}
 # Unbuffered, so a server killed by its watchdog still shows what it said.
 PYTHONUNBUFFERED=1
 export PYTHONUNBUFFERED
@@ -112,12 +120,21 @@ run() {
     fi
 }
 
-# label LANG PROG: how the program is shown (python3 echo_server.py).
+# label LANG PROG: how the program is shown (python3 (abi) echo_server.py).
 label() {
     if [ "$1" = c ]; then
         echo "$2"
     else
-        echo "${1##*/} $2.py"
+        echo "${1##*/} ($POLYSOCK_PYTHON_MODE) $2.py"
+    fi
+}
+
+# command_line LANG PROG: the demo's shell command for it.
+command_line() {
+    if [ "$1" = c ]; then
+        echo "$2"
+    else
+        echo "POLYSOCK_PYTHON_MODE=$POLYSOCK_PYTHON_MODE ${1##*/} $2.py"
     fi
 }
 
@@ -281,8 +298,8 @@ pair() {
 
     if [ "$demo" = 1 ]; then
         echo "--- $name"
-        echo "\$ $(label "$slang" "$server") $shost $port &"
-        echo "\$ $(label "$clang" "$client") $chost $port"
+        echo "\$ $(command_line "$slang" "$server") $shost $port &"
+        echo "\$ $(command_line "$clang" "$client") $chost $port"
         show "$tmp/server.out" "  server| "
         show "$tmp/client.out" "  client| "
         show "$tmp/server.err" "  server stderr| "
@@ -327,7 +344,7 @@ refused() {
     run_client "$lang" "$client" 127.0.0.1 "$port"
     if [ "$demo" = 1 ]; then
         echo "--- $name"
-        echo "\$ $(label "$lang" "$client") 127.0.0.1 $port      (nothing listens)"
+        echo "\$ $(command_line "$lang" "$client") 127.0.0.1 $port      (nothing listens)"
         show "$tmp/client.out" "  client| "
         # A traceback is long: its last line says what was raised.
         tail -n 1 "$tmp/client.err" | sed 's/^/  client stderr| /'
@@ -345,15 +362,16 @@ refused() {
     fi
 }
 
-# importable PY: check once that PY imports polysock, so that a broken
-# binding is one clear failure instead of a failure per pair.
-importable() {
-    name="${1##*/}: import polysock"
+# loads PY: check once that PY imports polysock in $POLYSOCK_PYTHON_MODE,
+# so that a broken binding is one clear failure instead of one per pair.
+# Status 0: it does; 1: failed; 2: skipped (no API-mode module built for
+# PY, which is allowed unless POLYSOCK_REQUIRE_ALL=1).
+loads() {
+    name="${1##*/} ($POLYSOCK_PYTHON_MODE): import polysock"
     n=$((n + 1))
     : >"$tmp/server.out"
     : >"$tmp/server.err"
-    : >"$tmp/client.out"
-    "$1" -c 'import polysock' >"$tmp/client.out" 2>"$tmp/client.err" &
+    "$1" -c 'import polysock; print(polysock.mode)' >"$tmp/client.out" 2>"$tmp/client.err" &
     client_pid=$!
     watchdog "$client_pid" "$START_SECS"
     client_dog=$dog
@@ -362,11 +380,18 @@ importable() {
     client_pid=
     stop_watchdog "$client_dog"
     client_dog=
-    if [ "$client_rc" -ne 0 ]; then
-        fail "exit status $client_rc"
-        return 1
+    if [ "$client_rc" -eq 0 ] && [ "$(cat "$tmp/client.out")" = "$POLYSOCK_PYTHON_MODE" ]; then
+        pass
+        return 0
     fi
-    pass
+    if [ "$POLYSOCK_PYTHON_MODE" = api ] && [ "$require_all" != 1 ] &&
+       grep -q '_polysock_api' "$tmp/client.err"; then
+        n=$((n - 1))
+        echo "skip - $name: no API-mode module for it"
+        return 2
+    fi
+    fail "exit status $client_rc, mode '$(cat "$tmp/client.out")'"
+    return 1
 }
 
 have_ipv6=no
@@ -381,7 +406,7 @@ command -v getent >/dev/null 2>&1 &&
 
 # --- the pairs ------------------------------------------------------------
 
-# python_pairs PY: everything one interpreter runs.
+# python_pairs PY: everything one interpreter runs in one mode.
 python_pairs() {
     py=$1
     # Every Python server against every Python client.
@@ -393,12 +418,12 @@ python_pairs() {
     if [ "$have_ipv6" = yes ]; then
         pair "$py" echo_server_dual ::1 "$py" echo_client_dual ::1 ::1 v6
     else
-        echo "skip - ${py##*/} dual pair over ::1: no IPv6 loopback"
+        echo "skip - ${py##*/} ($POLYSOCK_PYTHON_MODE) dual pair over ::1: no IPv6 loopback"
     fi
     if [ "$localhost_v4" = yes ]; then
         pair "$py" echo_server_dual 127.0.0.1 "$py" echo_client_dual localhost 127.0.0.1
     else
-        echo "skip - ${py##*/} dual client to 'localhost': localhost is not 127.0.0.1 here"
+        echo "skip - ${py##*/} ($POLYSOCK_PYTHON_MODE) dual client to 'localhost': localhost is not 127.0.0.1 here"
     fi
     # Across languages, both directions, IPv4 and dual.
     for kind in "" _dual; do
@@ -413,18 +438,32 @@ python_pairs() {
     refused "$py" echo_client_dual "could not open socket" ""
 }
 
+# The interpreters that load in the first mode, for the pairs across them.
+first_mode=${modes%% *}
 found=
 for py in $PYTHONS; do
     if ! path=$(command -v "$py" 2>/dev/null); then
-        echo "skip - $py: not installed"
+        if [ "$require_all" = 1 ]; then
+            n=$((n + 1))
+            name="$py"
+            fail "not installed (POLYSOCK_REQUIRE_ALL=1)"
+        else
+            echo "skip - $py: not installed"
+        fi
         continue
     fi
-    importable "$path" || continue
-    found="$found $path"
-    python_pairs "$path"
+    for mode in $modes; do
+        POLYSOCK_PYTHON_MODE=$mode
+        export POLYSOCK_PYTHON_MODE
+        loads "$path" || continue
+        [ "$mode" = "$first_mode" ] && found="$found $path"
+        python_pairs "$path"
+    done
 done
 
 # One interpreter's server against another's client, both ways.
+POLYSOCK_PYTHON_MODE=$first_mode
+export POLYSOCK_PYTHON_MODE
 # shellcheck disable=SC2086 # word splitting of $found is wanted
 set -- $found
 if [ $# -ge 2 ]; then

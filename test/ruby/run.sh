@@ -1,8 +1,9 @@
 #!/bin/sh
 # Run the polysock minitest suite (test/ruby/test_*.rb) in one Ruby process.
 #
-#   run.sh [RUBY] [minitest args...]       (RUBY defaults to ruby)
+#   run.sh [minitest args...]
 #
+# RUBY names the interpreter (default: ruby).
 # The caller sets POLYSOCK_LIBRARY (the libpolysock.so.0 to load); `make
 # check` also sets POLYSOCK_MISMATCHED_LIBRARY (a library built from a
 # changed IDL, for the fingerprint test) and POLYSOCK_REQUIRE_ALL=1 (its
@@ -15,8 +16,7 @@
 
 set -u
 
-ruby=${1:-ruby}
-[ $# -gt 0 ] && shift
+ruby=${RUBY:-ruby}
 
 if [ -z "${POLYSOCK_LIBRARY:-}" ]; then
     echo "$0: POLYSOCK_LIBRARY is not set" >&2

@@ -13,6 +13,19 @@
 // When no call is parked any more, poller_wake ends the wait, so the pool
 // thread is given back and the process can exit.
 //
+// The poller is epoll: a socket registered while the wait is in progress
+// is watched by that wait, so adding one needs no wake-up; poller_wake is
+// only sent to end a wait nothing needs any more.
+//
+// Spinning.  A thread hand-off costs tens of microseconds here, more than a
+// whole round trip over loopback.  So a call whose socket's recent waits
+// were short (a conversation: ping-pong, request-response) is first retried
+// on the following turns of the event loop (setImmediate: timers and I/O go
+// on meanwhile) for up to SPIN (50 us, none on a single CPU;
+// POLYSOCK_NODE_SPIN_US) and parked only then; a socket whose calls had to be parked for long (an idle
+// connection) goes straight to the poller from then on, until a wait is
+// short again.
+//
 // Calls on one socket complete in order: a call that finds earlier calls of
 // the same direction (reading: recv, recvfrom, accept; writing: send,
 // sendall, sendto, connect, connect_ex) still waiting queues behind them.
@@ -41,6 +54,14 @@ const DIRECTION = {
     send: WRITE, sendall: WRITE, sendto: WRITE, connect: WRITE, connect_ex: WRITE,
 };
 const BATCH = 64;
+// Milliseconds a call whose socket's waits have been short retries on the
+// main thread before it parks (POLYSOCK_NODE_SPIN_US, microseconds; 0: park
+// at once).
+// On a single CPU nothing can make a socket ready while this thread spins,
+// so there it parks at once.
+const SPIN = (process.env.POLYSOCK_NODE_SPIN_US !== undefined && process.env.POLYSOCK_NODE_SPIN_US !== ''
+    ? Number(process.env.POLYSOCK_NODE_SPIN_US)
+    : require('node:os').availableParallelism() > 1 ? 50 : 0) / 1000;
 
 function init(built, runtime, constants) {
     raw = built.raw;
@@ -62,7 +83,7 @@ function init(built, runtime, constants) {
 function stateOf(sock) {
     let st = sock._ps;
     if (st === undefined) {
-        st = { h: sock._h, readers: [], writers: [], armed: 0, registered: false };
+        st = { h: sock._h, readers: [], writers: [], armed: 0, registered: false, quick: true };
         sock._ps = st;
     }
     return st;
@@ -80,6 +101,7 @@ function finish(op) {
     op.done = true;
     if (op.timer !== null) clearTimeout(op.timer);
     if (op.parked) {
+        if (SPIN > 0) op.st.quick = performance.now() - op.parkedAt < 2 * SPIN;
         op.parked = false;
         if (--parked === 0) idle();
     }
@@ -108,8 +130,9 @@ function wouldBlock(op, rc) {
         else fail(op, errorFor(op, rc));
         return true;
     }
-    if (!op.parked) {
+    if (!op.parked && !op.spinning) {
         op.parked = true;
+        op.parkedAt = performance.now();
         parked++;
     }
     return false;
@@ -190,6 +213,24 @@ function pump(st, q) {
     ensureWaiter();
 }
 
+// One retry of a spinning call; parks it when its time is up.
+function spin(op) {
+    if (op.done) return;
+    if (run(op)) {
+        if (op.queue !== null) pump(op.st, op.queue);
+        return;
+    }
+    if (performance.now() < op.spinUntil) {
+        setImmediate(spin, op);
+        return;
+    }
+    op.spinning = false;
+    op.st.quick = false;
+    wouldBlock(op, rt.state.rc);
+    arm(op.st);
+    ensureWaiter();
+}
+
 // ---- The poller ----------------------------------------------------------------------
 
 function arm(st) {
@@ -227,7 +268,7 @@ function ensureWaiter() {
 // Nothing parked any more: end the wait (the pool thread is given back and
 // the loop may exit).
 function idle() {
-    if (parked === 0 && waiting && !woken) {
+    if (parked === 0 && waiting && !woken && !dispatching) {
         woken = true;
         try {
             raw.poller_wake(poller);
@@ -298,6 +339,7 @@ function park(sock, method, attempt, poolAttempt, wrapPool, partial) {
         const op = {
             sock, st: s, method, dir, attempt, poolAttempt, wrapPool, partial,
             offset: 0, started: false, busy: false, done: false, parked: false,
+            spinning: false, spinUntil: 0, parkedAt: 0,
             timer: null, resolve, reject, queue: null,
             isConnect: method === 'connect' || method === 'connect_ex',
             connectEx: method === 'connect_ex',
@@ -310,6 +352,16 @@ function park(sock, method, attempt, poolAttempt, wrapPool, partial) {
         if (t !== null && t > 0 && t * 1000 <= 2147483647)
             op.timer = setTimeout(onTimeout, Math.ceil(t * 1000), op);
         if (first !== null) {
+            if (SPIN > 0 && s.quick && op.dir !== 0 && t !== 0 && !op.isConnect) {
+                // This socket's waits have been short: retry on the next
+                // turns of the event loop for a few microseconds before
+                // parking (the loop goes on meanwhile).
+                op.spinning = true;
+                op.spinUntil = performance.now() + SPIN;
+                if (after(op, null, first, false)) return;
+                setImmediate(spin, op);
+                return;
+            }
             if (after(op, null, first, false)) return;
             arm(s);
             ensureWaiter();

@@ -67,10 +67,12 @@ module Polysock
         end
       end
 
-      # A Native::Addr as a Ruby address.
+      # A Native::Addr as a Ruby address; nil when there is none (family 0:
+      # recvfrom on a connected stream socket).
       def addr_out(rec)
         family = rec[:family]
         case family
+        when 0 then nil
         when AF_INET then [host_text(rec), rec[:port]]
         when AF_INET6 then [host_text(rec), rec[:port], rec[:flowinfo], rec[:scope_id]]
         when AF_UNIX then unix_path(host_bytes(rec))
