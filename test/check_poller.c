@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,6 +393,36 @@ START_TEST(test_poller_close_wakes_a_blocked_wait_with_badhandle)
 }
 END_TEST
 
+/* An event loop that watches descriptors can watch the poller: its fd
+ * polls readable exactly while poller_wait has something to report. */
+START_TEST(test_poller_fileno_polls_readable_when_events_wait)
+{
+    polysock_handle p, a, b;
+    ck_assert_ps_ok(polysock_poller_new(&p));
+    ck_assert_ps_ok(polysock_socketpair(AF_UNIX, SOCK_STREAM, 0, &a, &b));
+    ck_assert_ps_ok(polysock_poller_add(p, a, POLYSOCK_POLLIN));
+    int fd = -1;
+    ck_assert_ps_ok(polysock_poller_fileno(p, &fd));
+    ck_assert_int_ge(fd, 0);
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    ck_assert_int_eq(poll(&pfd, 1, 0), 0); /* nothing to report yet */
+    size_t n = 0;
+    ck_assert_ps_ok(polysock_send(b, "x", 1, 0, &n));
+    ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+    ck_assert(pfd.revents & POLLIN);
+    polysock_event ev[4];
+    size_t count = 0;
+    ck_assert_ps_ok(polysock_poller_wait(p, ev, 4, 0.0, &count));
+    ck_assert_uint_eq(count, 1);
+    ck_assert(ev[0].handle == a);
+    ck_assert_ps_ok(polysock_poller_close(p));
+    ck_assert_ps(polysock_poller_fileno(p, &fd), POLYSOCK_EBADHANDLE);
+    ck_assert_ps(polysock_poller_fileno(a, &fd), POLYSOCK_EWRONGKIND);
+    ck_assert_ps_ok(polysock_close(a));
+    ck_assert_ps_ok(polysock_close(b));
+}
+END_TEST
+
 Suite *poller_suite(void)
 {
     Suite *s = suite_create("poller");
@@ -416,6 +447,7 @@ Suite *poller_suite(void)
     tcase_add_test(tc, test_closed_socket_is_not_reported_and_cannot_be_added);
     tcase_add_test(tc, test_closed_socket_is_not_reported_while_a_duplicate_lives_on);
     tcase_add_test(tc, test_closed_poller_is_refused);
+    tcase_add_test(tc, test_poller_fileno_polls_readable_when_events_wait);
     tcase_add_test(tc, test_poller_refuses_unknown_event_bits_and_bad_timeouts);
     suite_add_tcase(s, tc);
     return s;

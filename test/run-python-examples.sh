@@ -22,8 +22,8 @@
 #   POLYSOCK_REQUIRE_ALL  1: a missing interpreter or API module is a
 #                     failure, not a skip
 #
-# For each interpreter and mode: every Python server against every Python client
-# (IPv4 and dual, over 127.0.0.1, ::1 and the name localhost), Python
+# For each interpreter and mode: every Python server against every Python
+# client (IPv4 and dual, over 127.0.0.1, ::1 and the name localhost), Python
 # servers against C clients, C servers against Python clients, and each
 # Python client with nothing to talk to; then, with two interpreters, one
 # interpreter's server against the other's client.  Each pair: start a

@@ -138,6 +138,9 @@ declare class PolysockPoller {
     wait(cap: number, timeout: number | null): Event[];
     /** Wake a waiting poller_wait from any thread. */
     wake(): void;
+    /** A descriptor that polls readable when poller_wait would report events,
+     * for event loops that watch descriptors (do not read or close it). */
+    fileno(): number;
 }
 /** The result of gethostbyname_ex or gethostbyaddr. */
 declare class PolysockHostent {
@@ -339,6 +342,9 @@ interface PolysockRaw {
     poller_wait(handle: number, cap: number, timeout: number | null): Event[];
     /** Wake a waiting poller_wait from any thread. */
     poller_wake(handle: number): void;
+    /** A descriptor that polls readable when poller_wait would report events,
+     * for event loops that watch descriptors (do not read or close it). */
+    poller_fileno(handle: number): number;
 }
 
 interface Polysock {

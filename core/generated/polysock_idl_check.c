@@ -470,3 +470,6 @@ _Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_poller_wait),
 _Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_poller_wake),
                                            int (*)(polysock_handle)),
                "polysock_poller_wake: header and IDL disagree (IDL: int polysock_poller_wake(polysock_handle self))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_poller_fileno),
+                                           int (*)(polysock_handle, int *)),
+               "polysock_poller_fileno: header and IDL disagree (IDL: int polysock_poller_fileno(polysock_handle self, int *fd))");

@@ -412,6 +412,11 @@ POLYSOCK_EXTERN int polysock_poller_wait(polysock_handle poller,
                                          polysock_event *events, size_t cap,
                                          double timeout, size_t *count);
 POLYSOCK_EXTERN int polysock_poller_wake(polysock_handle poller);
+/* A descriptor that polls readable whenever poller_wait would report an
+ * event, so that another event loop (libuv, asyncio) can watch the poller
+ * instead of parking a thread in poller_wait.  It stays the poller's: do not
+ * read or close it; it is invalid once the poller is closed. */
+POLYSOCK_EXTERN int polysock_poller_fileno(polysock_handle poller, int *fd);
 
 /* ------------------------------------------------------------------------
  * Accounting: what the library holds right now, so tests can prove that

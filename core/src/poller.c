@@ -130,6 +130,19 @@ int polysock_poller_wake(polysock_handle handle)
     return 0;
 }
 
+int polysock_poller_fileno(polysock_handle handle, int *fd)
+{
+    if (fd == NULL)
+        return POLYSOCK_ENULL;
+    poller *p;
+    int rc = acquire_poller(handle, &p);
+    if (rc != 0)
+        return rc;
+    *fd = p->base.fd; /* an epoll descriptor polls readable when events wait */
+    polysock__handle_release(&p->base);
+    return 0;
+}
+
 /* Milliseconds to the deadline for epoll_wait, rounded up so that we never
  * wake before it; -1 for none. */
 static int wait_ms(int64_t deadline)

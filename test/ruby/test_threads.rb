@@ -188,6 +188,30 @@ class TestThreads < PolysockTest::Case
     end
   end
 
+  # A socket's frame (where out values land) is taken for a call and put
+  # back after: threads calling methods of one socket at once, one of them
+  # blocked in recv without the GVL, each get their own values.
+  def test_concurrent_calls_on_one_socket_keep_their_results_apart
+    a, b = pair
+    total = 2000
+    reader = background do
+      got = 0
+      got += a.recv(7).bytesize while got < total * 7
+      got
+    end
+    sender = background do
+      Array.new(total) { a.send("x" * 3) }.uniq
+    end
+    asker = background do
+      Array.new(total) { [a.getsockopt(Polysock::SOL_SOCKET, Polysock::SO_TYPE), a.gettimeout] }.uniq
+    end
+    total.times { b.sendall("y" * 7) }
+    assert_equal [3], join_within(sender, 30).value
+    assert_equal [[Polysock::SOCK_STREAM, nil]], join_within(asker, 30).value
+    assert_equal total * 7, join_within(reader, 30).value
+    assert_equal total * 3, recv_exactly(b, total * 3).bytesize
+  end
+
   # Threads that ran before polysock was loaded are opted in to interrupt
   # mode at their first blocking call (the hook covers only later threads).
   LATE_LOAD_CHILD = <<~RUBY

@@ -4,7 +4,7 @@
 
 exports.name = 'polysock';
 exports.version = '0.1.0';
-exports.fingerprint = '806124ed2e3ecbca';
+exports.fingerprint = 'f2dbf023249a707d';
 
 // Platform constants: every name of the library's table with one of these
 // prefixes (a prefix may be a whole name).
@@ -174,6 +174,7 @@ exports.signatures = [
     ['poller_remove', 'int', 'u64', 'u64'],
     ['poller_wait', 'int', 'u64', 'ptr', 'size', 'double', 'ptr'],
     ['poller_wake', 'int', 'u64'],
+    ['poller_fileno', 'int', 'u64', 'ptr'],
 ];
 
 // Members written by hand in sugar.js: [owner (null: the module), name].
@@ -315,6 +316,7 @@ exports.build = function build(N, rt) {
     const $getsockopt_buf_s5 = Buffer.alloc(8);
     const $poller_new_s0 = Buffer.alloc(8);
     const $poller_wait_s4 = Buffer.alloc(8);
+    const $poller_fileno_s1 = Buffer.alloc(8);
 
     // One core per fn: convert, call, check, convert back.
     function _version() {
@@ -1604,6 +1606,15 @@ exports.build = function build(N, rt) {
         }
         return undefined;
     }
+    function _poller_fileno(self) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = $poller_fileno_s1;
+        const $rc = N.poller_fileno($a0, $a1);
+        if ($rc !== 0) {
+            throw error($rc, 'poller_fileno');
+        }
+        return $a1.readInt32LE(0);
+    }
 
     // Out handles wrapped into objects.
     function $wrap_gethostbyname_ex_sync($r) {
@@ -1786,6 +1797,9 @@ exports.build = function build(N, rt) {
         }
         wake() {
             return _poller_wake(this._h);
+        }
+        fileno() {
+            return _poller_fileno(this._h);
         }
     }
     Object.defineProperty(Poller.prototype, 'handle', { get() { return this._h; } });
@@ -2187,6 +2201,13 @@ exports.build = function build(N, rt) {
         wake() {
             try {
                 return Promise.resolve(_poller_wake(this._h));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        }
+        fileno() {
+            try {
+                return Promise.resolve(_poller_fileno(this._h));
             } catch ($e) {
                 return Promise.reject($e);
             }
@@ -2786,6 +2807,9 @@ exports.build = function build(N, rt) {
         },
         poller_wake(self) {
             return _poller_wake(self);
+        },
+        poller_fileno(self) {
+            return _poller_fileno(self);
         },
     };
     // The asynchronous twins, by fn name (the Promise API's poller waits with one).

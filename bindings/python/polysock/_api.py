@@ -123,6 +123,7 @@ _c_poller_modify = _lib.polysock_poller_modify
 _c_poller_remove = _lib.polysock_poller_remove
 _c_poller_wait = _lib.polysock_poller_wait
 _c_poller_wake = _lib.polysock_poller_wake
+_c_poller_fileno = _lib.polysock_poller_fileno
 
 
 def _cstr(value, fn):
@@ -1569,6 +1570,23 @@ def poller_wake(handle):
         _raise(_rc)
 
 
+def poller_fileno(handle):
+    """A descriptor that polls readable when poller_wait would report events,
+    for event loops that watch descriptors (do not read or close it)."""
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    fd = _s.int_0
+    _rc = _c_poller_fileno(handle, fd)
+    if _rc:
+        _give(_s)
+        _raise(_rc)
+    _r = fd[0]
+    _give(_s)
+    return _r
+
+
 
 class SocketMethods:
     """The methods of a socket (A socket object.).
@@ -2139,6 +2157,22 @@ class PollerMethods:
         _rc = _c_poller_wake(self._handle)
         if _rc:
             _raise(_rc)
+
+    def fileno(self):
+        """A descriptor that polls readable when poller_wait would report events,
+        for event loops that watch descriptors (do not read or close it)."""
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        fd = _s.int_0
+        _rc = _c_poller_fileno(self._handle, fd)
+        if _rc:
+            _give(_s)
+            _raise(_rc)
+        _r = fd[0]
+        _give(_s)
+        return _r
 
 
 

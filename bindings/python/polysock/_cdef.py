@@ -3,7 +3,7 @@
 # the ABI fingerprint, the version, the error classes and codes.
 
 VERSION = "0.1.0"
-FINGERPRINT = "806124ed2e3ecbca"
+FINGERPRINT = "f2dbf023249a707d"
 SONAME = "libpolysock.so.0"
 
 # Name prefixes of the platform constants the module exposes.
@@ -178,4 +178,5 @@ int polysock_poller_modify(polysock_handle self, polysock_handle sock, uint32_t 
 int polysock_poller_remove(polysock_handle self, polysock_handle sock);
 int polysock_poller_wait(polysock_handle self, polysock_event *events, size_t cap, double timeout, size_t *count);
 int polysock_poller_wake(polysock_handle self);
+int polysock_poller_fileno(polysock_handle self, int *fd);
 """

@@ -114,6 +114,10 @@ module Polysock
       end
 
       def unix_addr(path)
+        # More than the record holds is more than sun_path holds: the
+        # library's own error for a path too long.
+        raise Errors.build(Native::EPATHLEN, "address") if path.bytesize > HOST_MAX
+
         rec = Native::Addr.new
         rec[:family] = AF_UNIX
         put_host(rec, path)
@@ -130,7 +134,7 @@ module Polysock
       def put_host(rec, text)
         bytes = text.b
         if bytes.bytesize > HOST_MAX
-          raise ::ArgumentError, "host or path too long: #{bytes.bytesize} bytes (at most #{HOST_MAX})"
+          raise ::ArgumentError, "host name too long: #{bytes.bytesize} bytes (at most #{HOST_MAX})"
         end
 
         rec.pointer.put_bytes(HOST_OFFSET, bytes)
