@@ -205,11 +205,12 @@ class TestThreads < PolysockTest::Case
     asker = background do
       Array.new(total) { [a.getsockopt(Polysock::SOL_SOCKET, Polysock::SO_TYPE), a.gettimeout] }.uniq
     end
+    drain = background { recv_exactly(b, total * 3).bytesize }
     total.times { b.sendall("y" * 7) }
     assert_equal [3], join_within(sender, 30).value
     assert_equal [[Polysock::SOCK_STREAM, nil]], join_within(asker, 30).value
     assert_equal total * 7, join_within(reader, 30).value
-    assert_equal total * 3, recv_exactly(b, total * 3).bytesize
+    assert_equal total * 3, join_within(drain, 30).value
   end
 
   # Threads that ran before polysock was loaded are opted in to interrupt

@@ -5,17 +5,26 @@
 // timeout mode (blocking, non-blocking, timeout) is kept here, in
 // socket._timeout.  A call is first tried on the main thread; when it would
 // block it is *parked*: its socket is registered (one-shot) with the one
-// poller of the process, and a single asynchronous call to
-// polysock_poller_wait, on libuv's pool, waits for every parked socket at
+// poller of the process, and one waiter waits for every parked socket at
 // once.  When the poller reports a socket ready, the parked calls are
 // completed on the main thread with non-blocking attempts.  A timeout is a
 // timer on the main thread; close() rejects the calls parked on the socket.
-// When no call is parked any more, poller_wake ends the wait, so the pool
-// thread is given back and the process can exit.
 //
-// The poller is epoll: a socket registered while the wait is in progress
-// is watched by that wait, so adding one needs no wake-up; poller_wake is
-// only sent to end a wait nothing needs any more.
+// The waiter, by FFI:
+//
+// - koffi (with koffi.node.poll): the poller's own descriptor
+//   (poller_fileno, an epoll descriptor, readable whenever poller_wait would
+//   report events) is watched on Node's event loop (a libuv poll handle).
+//   When it is readable, poller_wait is called on the main thread with a
+//   zero timeout (it never blocks): no thread hand-off at all.  The watcher
+//   is referenced while calls are parked and unreferenced when none is, so
+//   it never keeps the process alive by itself; it is closed at exit.
+// - ffi-napi (or a koffi without node.poll): a single asynchronous call to
+//   polysock_poller_wait, on libuv's pool.  When no call is parked any
+//   more, poller_wake ends the wait, so the pool thread is given back and
+//   the process can exit.  The poller is epoll: a socket registered while
+//   the wait is in progress is watched by that wait, so adding one needs no
+//   wake-up; poller_wake is only sent to end a wait nothing needs any more.
 //
 // Spinning.  A thread hand-off costs tens of microseconds here, more than a
 // whole round trip over loopback.  So a call whose socket's recent waits
@@ -42,8 +51,12 @@ let ETIMEOUT = 0, EBADHANDLE = 0;
 let EINPROGRESS_ERRNO = 0, EAGAIN_ERRNO = 0, ETIMEDOUT_ERRNO = 0;
 
 let poller = 0;        // the poller handle, created at the first park
-let waiting = false;   // the poller_wait call is in progress
-let woken = false;     // poller_wake sent to end it
+let waiting = false;   // the poller_wait call is in progress (pool), or
+                       // the watcher is referenced (event loop)
+let woken = false;     // poller_wake sent to end it (pool)
+let koffiPoll = null;  // koffi.node.poll: wait on the event loop, not the pool
+let watcher = null;    // its handle on the poller's descriptor, once made
+let exitHooked = false; // closeWatcher runs at the process's (or worker's) exit
 let parked = 0;        // calls waiting for readiness
 let dispatching = false; // onEvents is running: it starts the next wait itself
 const active = new Map(); // handle -> socket state, while calls are queued
@@ -63,7 +76,11 @@ const SPIN = (process.env.POLYSOCK_NODE_SPIN_US !== undefined && process.env.POL
     ? Number(process.env.POLYSOCK_NODE_SPIN_US)
     : require('node:os').availableParallelism() > 1 ? 50 : 0) / 1000;
 
-function init(built, runtime, constants) {
+function init(built, runtime, constants, ffi) {
+    if (ffi === 'koffi') {
+        const koffi = require('koffi');
+        if (koffi.node && typeof koffi.node.poll === 'function') koffiPoll = koffi.node.poll;
+    }
     raw = built.raw;
     asyncRaw = built.asyncRaw;
     rt = runtime;
@@ -259,16 +276,40 @@ function arm(st) {
 }
 
 function ensureWaiter() {
-    if (waiting || dispatching || parked === 0) return;
+    if (waiting || dispatching || parked === 0 || poller === 0) return;
     waiting = true;
+    if (koffiPoll !== null) {
+        // Watch the poller's descriptor on the event loop.
+        if (watcher !== null) {
+            watcher.ref();
+            return;
+        }
+        try {
+            watcher = koffiPoll(raw.poller_fileno(poller), { readable: true }, onReadable);
+            if (!exitHooked) {
+                exitHooked = true;
+                process.once('exit', closeWatcher);
+            }
+        } catch (e) {
+            waiting = false;
+            failParked(e);
+        }
+        return;
+    }
     woken = false;
     asyncRaw.poller_wait(false, onEvents, poller, BATCH, null);
 }
 
-// Nothing parked any more: end the wait (the pool thread is given back and
-// the loop may exit).
+// Nothing parked any more: end the wait (the pool thread is given back, or
+// the watcher unreferenced, and the loop may exit).
 function idle() {
-    if (parked === 0 && waiting && !woken && !dispatching) {
+    if (parked !== 0 || !waiting || dispatching) return;
+    if (koffiPoll !== null) {
+        waiting = false;
+        if (watcher !== null) watcher.unref();
+        return;
+    }
+    if (!woken) {
         woken = true;
         try {
             raw.poller_wake(poller);
@@ -278,15 +319,54 @@ function idle() {
     }
 }
 
+// The poller itself failed: nothing parked can complete.
+function failParked(e) {
+    for (const st of [...active.values()])
+        for (const op of [...st.readers, ...st.writers]) if (op.parked) fail(op, e);
+    active.clear();
+}
+
+// The poller's descriptor is readable (event loop waiter): collect its
+// events without blocking.
+function onReadable(status) {
+    let events;
+    try {
+        if (status < 0) throw rt.error(status, 'poller_wait');
+        events = raw.poller_wait(poller, BATCH, 0);
+    } catch (e) {
+        // No retry on a broken descriptor: drop the watcher (the next park
+        // makes a new one).
+        closeWatcher();
+        waiting = false;
+        failParked(e);
+        return;
+    }
+    dispatch(events);
+    if (parked === 0) idle();
+}
+
+function closeWatcher() {
+    if (watcher === null) return;
+    const w = watcher;
+    watcher = null;
+    waiting = false;
+    try {
+        w.close();
+    } catch (e) {
+        // closed already
+    }
+}
+
 function onEvents(e, events) {
     waiting = false;
     if (e) {
-        // The poller itself failed: nothing parked can complete.
-        for (const st of [...active.values()])
-            for (const op of [...st.readers, ...st.writers]) if (op.parked) fail(op, e);
-        active.clear();
+        failParked(e);
         return;
     }
+    dispatch(events);
+}
+
+function dispatch(events) {
     const readable = K.IN | K.ERR | K.HUP, writable = K.OUT | K.ERR | K.HUP;
     dispatching = true;
     try {

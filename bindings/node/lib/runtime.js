@@ -369,7 +369,7 @@ function load() {
     const park = require('./park');
     rt.hooks.socket = park.hooks;
     const built = gen.build(N, rt);
-    park.init(built, rt, all);
+    park.init(built, rt, all, ffi);
 
     const sugar = require('./sugar')(built, rt);
     const extras = { ffi, library, fingerprint: gen.fingerprint, raw: built.raw };
