@@ -139,6 +139,27 @@ class TestSignals < PolysockTest::Case
     assert_operator calls, :>=, 1, "the handler never ran during the sendall"
   end
 
+  # Ruby's own SIGTERM handling (SignalException in the main thread) ends a
+  # process blocked in recv; without the interrupt mode the core would
+  # retry the call and the process would hang.
+  def test_sigterm_ends_a_process_blocked_in_recv
+    child = <<~RUBY
+      require "polysock"
+      a, _b = Polysock.socketpair
+      $stdout.puts "blocking"
+      $stdout.flush
+      a.recv(10)
+    RUBY
+    IO.popen(PolysockTest.ruby_command("-e", child), err: File::NULL) do |io|
+      assert_equal "blocking\n", io.gets
+      sleep 0.2
+      Process.kill("TERM", io.pid)
+      assert_operator elapsed { Process.wait(io.pid) }, :<, 2
+      assert $?.signaled?, $?.inspect
+      assert_equal Signal.list["TERM"], $?.termsig
+    end
+  end
+
   def test_handler_may_use_polysock_during_a_blocked_call
     a, b = pair
     c, d = pair

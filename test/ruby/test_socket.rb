@@ -466,7 +466,10 @@ class TestSocket < PolysockTest::Case
     begin
       poller.add(b, Polysock::POLYSOCK_POLLIN)
       assert_equal [], poller.wait(8, 0)
+      fd = IO.for_fd(poller.fileno, autoclose: false)
+      assert_nil IO.select([fd], nil, nil, 0)
       a.send("x")
+      assert_equal [[fd], [], []], IO.select([fd], nil, nil, 5)
       events = poller.wait(8, 5)
       assert_equal 1, events.size
       assert_equal b.handle, events[0][:handle]

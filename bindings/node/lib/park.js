@@ -26,8 +26,10 @@
 //   the wait is in progress is watched by that wait, so adding one needs no
 //   wake-up; poller_wake is only sent to end a wait nothing needs any more.
 //
-// Spinning.  A thread hand-off costs tens of microseconds here, more than a
-// whole round trip over loopback.  So a call whose socket's recent waits
+// Spinning.  Waking up from a wait (a thread hand-off with the pool waiter,
+// a sleep in the event loop's epoll_wait with the event-loop one) costs
+// tens of microseconds here, more than a whole round trip over loopback.
+// So a call whose socket's recent waits
 // were short (a conversation: ping-pong, request-response) is first retried
 // on the following turns of the event loop (setImmediate: timers and I/O go
 // on meanwhile) for up to SPIN (50 us, none on a single CPU;
@@ -499,7 +501,8 @@ const socketMethods = {
     },
 };
 
-// For tests: how many calls are parked and whether the wait is running.
+// For tests: how many calls are parked and whether the wait is running (the
+// pool's poller_wait, or the referenced event-loop watcher).
 function stats() {
     return { parked, waiting, sockets: active.size };
 }

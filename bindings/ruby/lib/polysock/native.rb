@@ -157,6 +157,7 @@ module Polysock
     attach_function :polysock_poller_remove, [:uint64, :uint64], :int
     attach_function :polysock_poller_wait, [:uint64, :pointer, :size_t, :double, :pointer], :int, blocking: true
     attach_function :polysock_poller_wake, [:uint64], :int
+    attach_function :polysock_poller_fileno, [:uint64, :pointer], :int
 
     # ---- Error classes and codes ----
 

@@ -874,5 +874,17 @@ module Polysock
       Errors.raise_code(_rc, "poller_wake") unless _rc == 0
       nil
     end
+
+    # A descriptor that polls readable when poller_wait would report events,
+    # for event loops that watch descriptors (do not read or close it).
+    # C: polysock_poller_fileno
+    def self.poller_fileno(handle)
+      _f = Native::FRAMES.pop || Native.frame
+      _rc = Native.polysock_poller_fileno(handle, _f[0])
+      _v_fd = _f[0].get_int32(0)
+      Native::FRAMES.push(_f)
+      Errors.raise_code(_rc, "poller_fileno") unless _rc == 0
+      _v_fd
+    end
   end
 end
