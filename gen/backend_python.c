@@ -12,7 +12,12 @@
  *   _api.py        one wrapper per fn (argument checks, the call, errors to
  *                  exceptions, results to Python values) as a module
  *                  function over raw handles, and one class of methods per
- *                  handle type built from its "self" fns.
+ *                  handle type built from its "self" fns;
+ *   __init__.pyi   the typings of the public package (and py.typed, PEP
+ *                  561): the fns it re-exports, the socket class's
+ *                  methods, typed from the model; the hand-written rest
+ *                  (properties, getsockopt, makefile, exceptions) as the
+ *                  hand-written modules define it.
  *
  * What the IDL cannot say stays hand-written in bindings/python/polysock/
  * (docs/architecture.md lists it): the shape of a socket address in
@@ -1293,6 +1298,327 @@ static int write_api(const struct model *m, struct emitter *out)
     return emit_end(out);
 }
 
+/* ---- __init__.pyi: the typings of the public package ------------------- */
+
+/* The fns of the IDL that __init__.py re-exports from _api as they are
+ * (hand-written there: the rest of the public package is Python sugar). */
+static const char *const stub_module_fns[] = {
+    "getdefaulttimeout", "getfqdn", "gethostbyname", "gethostname",
+    "getprotobyname", "getservbyname", "getservbyport", "htonl", "htons",
+    "inet_aton", "inet_ntoa", "inet_ntop", "inet_pton", "ntohl", "ntohs",
+    "setdefaulttimeout",
+};
+
+/* Methods of the socket class that _socket.py turns into properties. */
+static const char *const stub_properties[] = {"family", "type", "proto"};
+
+/* Constants the stub names explicitly (the reference's examples); every
+ * other platform constant is typed by the module __getattr__. */
+static const char *const stub_constants[] = {
+    "AF_INET", "AF_INET6", "AF_UNIX", "AF_UNSPEC", "SOCK_STREAM",
+    "SOCK_DGRAM", "SOCK_RAW", "SOL_SOCKET", "SO_REUSEADDR", "SO_KEEPALIVE",
+    "SO_RCVBUF", "SO_SNDBUF", "SO_ERROR", "SOMAXCONN", "MSG_PEEK",
+    "MSG_DONTWAIT", "IPPROTO_TCP", "IPPROTO_UDP", "TCP_NODELAY",
+    "SHUT_RD", "SHUT_WR", "SHUT_RDWR", "AI_PASSIVE", "NI_NUMERICHOST",
+    "NI_NUMERICSERV", "INADDR_ANY",
+};
+
+static bool name_in(const char *name, const char *const *list, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(list[i], name) == 0)
+            return true;
+    return false;
+}
+
+static bool in_constgroup(const struct model *m, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < m->nconstgroups; i++)
+        if (strncmp(name, m->constgroups[i].prefix,
+                    strlen(m->constgroups[i].prefix)) == 0)
+            return true;
+    return false;
+}
+
+/* The annotation of visible parameter i. */
+static void stub_in_type(const struct wrapper *w, size_t i, struct sbuf *b)
+{
+    const struct param *p = P(w, (int)i);
+
+    if (w->into && (int)i == w->into_buf) {
+        sb_puts(b, "_WBuffer");
+        return;
+    }
+    switch (p->type.kind) {
+    case TY_STRING:
+        sb_puts(b, p->optional ? "str | None" : "str");
+        return;
+    case TY_BYTES:
+        sb_puts(b, "_Buffer");
+        return;
+    case TY_RECORD:
+        sb_puts(b, custom_record_module(w->m, p->type.index) != NULL
+                       ? "_Address" : "Any");
+        return;
+    case TY_HANDLE:
+        sb_puts(b, w->ctx == CTX_METHOD ? w->m->handles[p->type.index].name
+                                        : "int");
+        return;
+    case TY_DOUBLE:
+        sb_puts(b, p->null_value.kind != DEF_NONE ? "float | None"
+                                                   : "float");
+        return;
+    default:
+        sb_puts(b, p->null_value.kind != DEF_NONE ? "int | None" : "int");
+        return;
+    }
+}
+
+static void stub_result_type(const struct wrapper *w, size_t i,
+                             struct sbuf *b)
+{
+    const struct param *p = P(w, (int)i);
+
+    if (w->into && (int)i == w->into_buf)
+        sb_puts(b, "int");
+    else if (p->fills >= 0 || p->partial >= 0)
+        ;
+    else if (p->len_param >= 0 && p->type.kind == TY_STRING)
+        sb_puts(b, "str");
+    else if (p->len_param >= 0 && p->type.kind == TY_BYTES)
+        sb_puts(b, "bytes");
+    else if (p->len_param >= 0)
+        sb_puts(b, "list[Any]");
+    else if (p->type.kind == TY_RECORD)
+        sb_puts(b, "Any");
+    else if (p->type.kind == TY_HANDLE)
+        sb_puts(b, w->ctx == CTX_METHOD ? w->m->handles[p->type.index].name
+                                        : "int");
+    else if (p->type.kind == TY_DOUBLE)
+        sb_puts(b, p->null_value.kind != DEF_NONE ? "float | None"
+                                                   : "float");
+    else
+        sb_puts(b, "int");
+}
+
+static void stub_returns(const struct wrapper *w, struct sbuf *b)
+{
+    struct sbuf one, all;
+    size_t i, n = 0;
+
+    sb_init(&one);
+    sb_init(&all);
+    if (!w->f->returns_status && w->f->ret != TY_VOID) {
+        sb_puts(&all, w->f->ret == TY_STRING ? "str" : "int");
+        n++;
+    }
+    for (i = 0; i < w->f->nparams; i++) {
+        if (P(w, (int)i)->dir != DIR_OUT)
+            continue;
+        sb_clear(&one);
+        stub_result_type(w, i, &one);
+        if (one.len == 0)
+            continue;
+        sb_printf(&all, n > 0 ? ", %s" : "%s", one.s);
+        n++;
+    }
+    if (n == 0)
+        sb_puts(b, "None");
+    else if (n == 1)
+        sb_puts(b, all.s);
+    else
+        sb_printf(b, "tuple[%s]", all.s);
+    sb_free(&one);
+    sb_free(&all);
+}
+
+/* The parameters of a def, after "(" (and "self"); skip_lead leaves out
+ * the defaults before the last required one (sendto(data, address)). */
+static void stub_params(const struct wrapper *w, const struct arglist *a,
+                        bool skip_lead, struct sbuf *b)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < a->n; i++) {
+        bool lead = a->nlead > 0 && a->def[i] != NULL &&
+                    (int)i < a->last_required;
+
+        if (lead && skip_lead)
+            continue;
+        if (k++ > 0 || w->ctx == CTX_METHOD)
+            sb_puts(b, ", ");
+        pname(w, (size_t)a->idx[i], b);
+        sb_puts(b, ": ");
+        stub_in_type(w, (size_t)a->idx[i], b);
+        if (a->def[i] != NULL && !lead)
+            sb_puts(b, " = ...");
+    }
+    if (w->ctx == CTX_METHOD && k > 0)
+        sb_puts(b, ", /");
+}
+
+static int stub_def(const struct wrapper *w, const char *name,
+                    const char *ret)
+{
+    struct arglist a;
+    int pass;
+
+    if (arglist_build(w, &a) != 0) {
+        arglist_free(&a);
+        return -1;
+    }
+    for (pass = a.nlead > 0 ? 0 : 1; pass < 2; pass++) {
+        if (a.nlead > 0)
+            sb_printf(w->b, "%s@overload\n", ind(w) + 4);
+        sb_printf(w->b, "%sdef ", ind(w) + 4);
+        if (name != NULL)
+            sb_puts(w->b, name);
+        else
+            fn_py_name(w, w->b);
+        sb_puts(w->b, w->ctx == CTX_METHOD ? "(self" : "(");
+        stub_params(w, &a, pass == 0, w->b);
+        sb_puts(w->b, ") -> ");
+        if (ret != NULL)
+            sb_puts(w->b, ret);
+        else
+            stub_returns(w, w->b);
+        sb_puts(w->b, ": ...\n");
+    }
+    arglist_free(&a);
+    return 0;
+}
+
+static int stub_fn(const struct model *m, const char *fn, enum context ctx,
+                   const char *name, const char *ret, struct sbuf *b)
+{
+    int i = model_find_fn(m, fn);
+    struct wrapper w = {m, NULL, ctx, false, -1, b, false};
+
+    if (i < 0) {
+        fprintf(stderr, "polysock-gen: python: the IDL has no fn '%s', "
+                "which the binding exports\n", fn);
+        return -1;
+    }
+    w.f = &m->fns[i];
+    w.into_buf = into_buffer(w.f);
+    if (stub_def(&w, name, ret) != 0)
+        return -1;
+    if (w.into_buf < 0 || name != NULL)
+        return 0;
+    w.into = true;
+    return stub_def(&w, NULL, NULL);
+}
+
+static int write_stub(const struct model *m, struct emitter *out)
+{
+    struct sbuf *b = emit_begin(out, PKG "__init__.pyi");
+    int sock = model_find_handle(m, "socket");
+    size_t i;
+
+    if (sock < 0) {
+        fprintf(stderr, "polysock-gen: python: the IDL has no handle "
+                "'socket', which the binding needs\n");
+        return -1;
+    }
+    header(m, b, "The typings of the polysock package (PEP 561): the fns "
+           "from the IDL, the\n# hand-written rest as _socket.py, "
+           "_errors.py and __init__.py define it.");
+    sb_puts(b, "\nfrom types import TracebackType\n"
+            "from typing import Any, overload\n\n"
+            "_Buffer = bytes | bytearray | memoryview\n"
+            "_WBuffer = bytearray | memoryview\n"
+            "_Address = tuple[Any, ...] | str | bytes\n\n"
+            "__version__: str\nlibrary_version: str\nmode: str\n"
+            "lowlevel: Any\nhas_ipv6: bool\n\n"
+            "error = OSError\ntimeout = TimeoutError\n\n"
+            "class herror(OSError): ...\n"
+            "class gaierror(OSError): ...\n"
+            "class sslerror(OSError): ...\n\n"
+            "# The platform's constants (read from the library at import):"
+            "\n# every name starting with one of the IDL's groups:");
+    for (i = 0; i < m->nconstgroups; i++)
+        sb_printf(b, "%s%s", i % 8 == 0 ? "\n#  " : " ",
+                  m->constgroups[i].prefix);
+    sb_puts(b, "\n");
+    for (i = 0; i < sizeof stub_constants / sizeof stub_constants[0]; i++)
+        if (in_constgroup(m, stub_constants[i]))
+            sb_printf(b, "%s: int\n", stub_constants[i]);
+    sb_puts(b, "\ndef __getattr__(name: str) -> int: ...\n\n");
+
+    sb_puts(b, "class socket:\n");
+    sb_puts(b, "    ");
+    if (stub_fn(m, "socket", CTX_MODULE, "__init__", "None", b) != 0)
+        return -1;
+    sb_puts(b, "    @property\n    def family(self) -> int: ...\n"
+            "    @property\n    def type(self) -> int: ...\n"
+            "    @property\n    def proto(self) -> int: ...\n");
+    for (i = 0; i < m->nfns; i++) {
+        const struct fn *f = &m->fns[i];
+
+        if (f->method_of != sock ||
+            name_in(f->method_name, stub_properties,
+                    sizeof stub_properties / sizeof stub_properties[0]) ||
+            strncmp(f->method_name, "getsockopt_", 11) == 0 ||
+            strncmp(f->method_name, "setsockopt_", 11) == 0)
+            continue;
+        if (stub_fn(m, f->name, CTX_METHOD, NULL, NULL, b) != 0)
+            return -1;
+    }
+    for (i = 0; i < m->nfns; i++) {
+        const struct fn *f = &m->fns[i];
+
+        if (f->method_of == sock &&
+            (strncmp(f->method_name, "getsockopt_", 11) == 0 ||
+             strncmp(f->method_name, "setsockopt_", 11) == 0) &&
+            stub_fn(m, f->name, CTX_METHOD, NULL, NULL, b) != 0)
+            return -1;
+    }
+    sb_puts(b,
+            "    @overload\n"
+            "    def getsockopt(self, level: int, optname: int, /) -> int: "
+            "...\n"
+            "    @overload\n"
+            "    def getsockopt(self, level: int, optname: int, buflen: int,"
+            " /) -> int | bytes: ...\n"
+            "    def setsockopt(self, level: int, optname: int, value: "
+            "int | _Buffer, /) -> None: ...\n"
+            "    def getblocking(self) -> bool: ...\n"
+            "    def makefile(self, mode: str = ..., buffering: int | None ="
+            " ..., *, encoding: str | None = ..., errors: str | None = ..., "
+            "newline: str | None = ...) -> Any: ...\n"
+            "    def __enter__(self) -> socket: ...\n"
+            "    def __exit__(self, exc_type: type[BaseException] | None, "
+            "exc_value: BaseException | None, traceback: TracebackType | "
+            "None) -> None: ...\n\n"
+            "SocketType = socket\n\n");
+    if (stub_fn(m, "socketpair", CTX_MODULE, NULL, "tuple[socket, socket]",
+                b) != 0 ||
+        stub_fn(m, "fromfd", CTX_MODULE, NULL, "socket", b) != 0)
+        return -1;
+    for (i = 0; i < sizeof stub_module_fns / sizeof stub_module_fns[0]; i++)
+        if (stub_fn(m, stub_module_fns[i], CTX_MODULE, NULL, NULL, b) != 0)
+            return -1;
+    sb_puts(b,
+            "def getaddrinfo(host: str | bytes | None, port: str | bytes | "
+            "int | None, family: int = ..., type: int = ..., proto: int = "
+            "..., flags: int = ...) -> list[tuple[int, int, int, str, "
+            "Any]]: ...\n"
+            "def gethostbyname_ex(hostname: str) -> tuple[str, list[str], "
+            "list[str]]: ...\n"
+            "def gethostbyaddr(ip_address: str) -> tuple[str, list[str], "
+            "list[str]]: ...\n"
+            "def getnameinfo(sockaddr: tuple[Any, ...], flags: int) -> "
+            "tuple[str, str]: ...\n");
+    if (emit_end(out) != 0)
+        return -1;
+    emit_begin(out, PKG "py.typed");
+    return emit_end(out);
+}
+
 /* ---- The backend ---------------------------------------------------------------------- */
 
 /* The fns the generated layer itself relies on. */
@@ -1319,9 +1645,9 @@ static int generate(const struct model *m, struct emitter *out)
     if (check_model(m) != 0)
         return -1;
     if (write_cdef(m, out) != 0 || write_ffi_build(m, out) != 0 ||
-        write_loader(m, out) != 0)
+        write_loader(m, out) != 0 || write_api(m, out) != 0)
         return -1;
-    return write_api(m, out);
+    return write_stub(m, out);
 }
 
 const struct backend backend_python = {

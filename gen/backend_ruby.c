@@ -522,9 +522,30 @@ static void body_prologue(const struct rfn *r, struct sbuf *b, const char *in)
         const char *n = rp->name;
 
         if ((int)i == r->into) {
+            /* The caller's String: its size by default, never more.  The
+             * library writes into its bytes, so they must be its own (not
+             * frozen, not shared with a copy: setbyte makes them so), and
+             * what Ruby knew of their encoding is forgotten before the
+             * write (nothing reads it between here and the call). */
             const char *cn = r->p[p->len_param].name;
 
-            sb_printf(b, "%s%s = Native.into_buffer(%s, %s)\n", in, cn, n, cn);
+            sb_printf(b,
+                      "%sraise ::TypeError, \"%s must be a String, not #{%s.class}\" "
+                      "unless ::String === %s\n"
+                      "%s%s = %s.bytesize if %s == 0\n"
+                      "%sif ::Integer === %s && %s > %s.bytesize\n"
+                      "%s  raise ::ArgumentError, \"cannot receive #{%s} bytes into "
+                      "#{%s.bytesize}\"\n"
+                      "%send\n"
+                      "%s%s.setbyte(0, %s.getbyte(0)) unless %s.empty?\n"
+                      "%s%s.force_encoding(%s.encoding)\n",
+                      in, n, n, n,
+                      in, cn, n, cn,
+                      in, cn, cn, n,
+                      in, cn, n,
+                      in,
+                      in, n, n, n,
+                      in, n, n);
             continue;
         }
         if ((i == 0 && r->self_param) || p->dir == DIR_OUT)
@@ -735,9 +756,6 @@ static void emit_body(const struct rfn *r, struct sbuf *b, const char *in,
         sb_printf(b, "%s@__frame = _f\n", in);
     else if (frame)
         sb_printf(b, "%sNative::FRAMES.push(_f)\n", in);
-    if (r->into >= 0) /* forget what Ruby knew of the bytes' encoding */
-        sb_printf(b, "%s%s.force_encoding(%s.encoding)\n", in,
-                  r->p[r->into].name, r->p[r->into].name);
     if (f->returns_status) {
         sb_printf(b, "%sErrors.raise_code(_rc, \"%s\"", in, rfn_name(r));
         if (f->blocking || r->partial >= 0)
@@ -1072,23 +1090,6 @@ static int write_native(const struct model *m, struct emitter *out)
 "      return ZERO if ::Integer === size\n"
 "\n"
 "      raise ::TypeError, \"no implicit conversion of #{size.class} into Integer\"\n"
-"    end\n"
-"\n"
-"    # The size to receive into buf, a caller's String, for an _into\n"
-"    # method: size, or all of buf when size is 0.  The library writes into\n"
-"    # the String's bytes, so they must be its own: not frozen, not shared\n"
-"    # with a copy (setbyte makes them so).\n"
-"    def self.into_buffer(buf, size)\n"
-"      raise ::TypeError, \"the buffer must be a String, not #{buf.class}\" unless ::String === buf\n"
-"      raise ::TypeError, \"no implicit conversion of #{size.class} into Integer\" unless ::Integer === size\n"
-"      raise ::FrozenError.new(\"can't modify frozen String: #{buf.inspect}\", receiver: buf) if buf.frozen?\n"
-"\n"
-"      size = buf.bytesize if size.zero?\n"
-"      if size > buf.bytesize\n"
-"        raise ::ArgumentError, \"cannot receive #{size} bytes into a buffer of #{buf.bytesize}\"\n"
-"      end\n"
-"      buf.setbyte(0, buf.getbyte(0)) unless buf.empty?\n"
-"      size\n"
 "    end\n"
 "\n"
 "    # A C string written into a buffer: the text before the first NUL.\n"
@@ -1765,7 +1766,7 @@ static int write_rbs(const struct model *m, struct emitter *out)
 "    def self.interrupted: () -> void\n"
 "    def self.no_buffer: (untyped size) -> String\n"
 "    def self.cstr: (String buf) -> String\n"
-"    def self.into_buffer: (String buf, Integer size) -> Integer\n"
+
 "    def self.handle_of: (untyped obj, Class klass) -> Integer\n"
 "    def self.finalizer: (Symbol fn, Integer handle) -> Proc\n"
 "    def self.records: (untyped type, Integer count) -> untyped\n"

@@ -318,7 +318,13 @@ module Polysock
       # it); returns the number of bytes received instead of the data.
       # C: polysock_recv (blocking: runs without the GVL)
       def recv_into(buf, len = 0, flags = 0)
-        len = Native.into_buffer(buf, len)
+        raise ::TypeError, "buf must be a String, not #{buf.class}" unless ::String === buf
+        len = buf.bytesize if len == 0
+        if ::Integer === len && len > buf.bytesize
+          raise ::ArgumentError, "cannot receive #{len} bytes into #{buf.bytesize}"
+        end
+        buf.setbyte(0, buf.getbyte(0)) unless buf.empty?
+        buf.force_encoding(buf.encoding)
         Native.thread_check if Native::CHECK_THREADS
         _f = @__frame
         @__frame = nil
@@ -328,7 +334,6 @@ module Polysock
         end
         _v_nread = _f[0].get_ulong(0)
         @__frame = _f
-        buf.force_encoding(buf.encoding)
         Errors.raise_code(_rc, "recv_into", :r) unless _rc == 0
         _v_nread
       end
@@ -357,7 +362,13 @@ module Polysock
       # it); returns the number of bytes received instead of the data.
       # C: polysock_recvfrom (blocking: runs without the GVL)
       def recvfrom_into(buf, len = 0, flags = 0)
-        len = Native.into_buffer(buf, len)
+        raise ::TypeError, "buf must be a String, not #{buf.class}" unless ::String === buf
+        len = buf.bytesize if len == 0
+        if ::Integer === len && len > buf.bytesize
+          raise ::ArgumentError, "cannot receive #{len} bytes into #{buf.bytesize}"
+        end
+        buf.setbyte(0, buf.getbyte(0)) unless buf.empty?
+        buf.force_encoding(buf.encoding)
         _r_from = Native::Addr.new
         Native.thread_check if Native::CHECK_THREADS
         _f = @__frame
@@ -368,7 +379,6 @@ module Polysock
         end
         _v_nread = _f[0].get_ulong(0)
         @__frame = _f
-        buf.force_encoding(buf.encoding)
         Errors.raise_code(_rc, "recvfrom_into", :r) unless _rc == 0
         [_v_nread, Convert.addr_out(_r_from)]
       end
@@ -504,14 +514,19 @@ module Polysock
       # it); returns the number of bytes received instead of the data.
       # C: polysock_getsockopt_buf
       def getsockopt_buf_into(level, optname, buf, buflen = 0)
-        buflen = Native.into_buffer(buf, buflen)
+        raise ::TypeError, "buf must be a String, not #{buf.class}" unless ::String === buf
+        buflen = buf.bytesize if buflen == 0
+        if ::Integer === buflen && buflen > buf.bytesize
+          raise ::ArgumentError, "cannot receive #{buflen} bytes into #{buf.bytesize}"
+        end
+        buf.setbyte(0, buf.getbyte(0)) unless buf.empty?
+        buf.force_encoding(buf.encoding)
         _f = @__frame
         @__frame = nil
         _f ||= Native.frame
         _rc = Native.polysock_getsockopt_buf(@handle, level, optname, buf, buflen, _f[0])
         _v_outlen = _f[0].get_ulong(0)
         @__frame = _f
-        buf.force_encoding(buf.encoding)
         Errors.raise_code(_rc, "getsockopt_buf_into") unless _rc == 0
         _v_outlen
       end

@@ -291,23 +291,6 @@ module Polysock
       raise ::TypeError, "no implicit conversion of #{size.class} into Integer"
     end
 
-    # The size to receive into buf, a caller's String, for an _into
-    # method: size, or all of buf when size is 0.  The library writes into
-    # the String's bytes, so they must be its own: not frozen, not shared
-    # with a copy (setbyte makes them so).
-    def self.into_buffer(buf, size)
-      raise ::TypeError, "the buffer must be a String, not #{buf.class}" unless ::String === buf
-      raise ::TypeError, "no implicit conversion of #{size.class} into Integer" unless ::Integer === size
-      raise ::FrozenError.new("can't modify frozen String: #{buf.inspect}", receiver: buf) if buf.frozen?
-
-      size = buf.bytesize if size.zero?
-      if size > buf.bytesize
-        raise ::ArgumentError, "cannot receive #{size} bytes into a buffer of #{buf.bytesize}"
-      end
-      buf.setbyte(0, buf.getbyte(0)) unless buf.empty?
-      size
-    end
-
     # A C string written into a buffer: the text before the first NUL.
     def self.cstr(buf)
       i = buf.index("\0")

@@ -1,0 +1,441 @@
+#!/bin/sh
+# run-interop.sh - the IPv4 echo example across every runtime polysock has,
+# and each binding against its own language's socket library.
+#
+# `make check` runs it with top_builddir and top_srcdir set.  Standalone:
+#     top_builddir=BUILDDIR top_srcdir=SRCDIR sh test/interop/run-interop.sh
+#
+# Runtimes: C (the built examples), CPython (/usr/bin/python3), PyPy
+# (pypy3), Ruby, Node on koffi and Node on ffi-napi.  First every
+# runtime's echo_server against every runtime's echo_client (36 pairs over
+# 127.0.0.1, printed as a matrix: rows are servers, columns clients); then
+# each binding against its language's own socket library, both ways, with
+# the small peers in test/interop/peers/ (Python's socket module, Ruby's
+# TCPServer/TCPSocket, Node's net).
+#
+# Each pair: start the server on a free port, wait until it LISTENs
+# (test/wait-port.sh reads /proc/net/tcp: it serves exactly one client, so
+# nothing may probe it), run the client, then check the client printed
+# exactly its language's  Received ... Hello, world  line and the server
+# printed one  Connected by ...127.0.0.1...  line.  Every wait is bounded;
+# leftover processes are killed on any exit.
+#
+# Environment:
+#   top_builddir, top_srcdir  as for test/run-c-examples.sh
+#   POLYSOCK_LIBRARY  the library the bindings load (default: the build
+#                     tree's .libs/libpolysock.so.0)
+#   PYTHONPATH        default: BUILDDIR/python-api:SRCDIR/bindings/python
+#   PYPY              the PyPy interpreter (default pypy3)
+#   POLYSOCK_REQUIRE_ALL  1: a missing runtime is a failure, not a skip
+#
+# The last line is "<n> passed, <m> failed"; the status is 1 if m > 0.
+
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+: "${top_srcdir:=$here/../..}"
+: "${top_builddir:=.}"
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" && pwd)
+exdir=$top_srcdir/docs/examples
+cdir=$top_builddir/docs/examples/c
+peerdir=$top_srcdir/test/interop/peers
+wait_port=$top_srcdir/test/wait-port.sh
+require_all=${POLYSOCK_REQUIRE_ALL:-0}
+: "${PYPY:=pypy3}"
+
+if [ -z "${POLYSOCK_LIBRARY:-}" ] && [ -e "$top_builddir/.libs/libpolysock.so.0" ]; then
+    POLYSOCK_LIBRARY=$top_builddir/.libs/libpolysock.so.0
+fi
+export POLYSOCK_LIBRARY
+if [ -z "${PYTHONPATH:-}" ]; then
+    PYTHONPATH=$top_builddir/python-api:$top_srcdir/bindings/python
+    export PYTHONPATH
+fi
+# Node finds polysock (a link to bindings/node) and the FFIs here, whatever
+# directory a script is in.
+NODE_PATH=$top_srcdir/node_modules${NODE_PATH:+:$NODE_PATH}
+export NODE_PATH
+# Unbuffered, so a server killed by its watchdog still shows what it said.
+PYTHONUNBUFFERED=1
+export PYTHONUNBUFFERED
+
+# Bounds, in seconds.  Starting is given more room than talking: the first
+# run of a libtool wrapper may relink, and PyPy starts slowly.
+START_SECS=20
+RUN_SECS=10
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/polysock-interop.XXXXXX") || exit 99
+server_pid=
+client_pid=
+server_dog=
+client_dog=
+
+cleanup() {
+    for p in $server_pid $client_pid $server_dog $client_dog; do
+        kill "$p" 2>/dev/null
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+# A signal ends the script through exit, so the EXIT trap cleans up.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for prog in echo_server echo_client; do
+    if [ ! -x "$cdir/$prog" ]; then
+        echo "run-interop.sh: $cdir/$prog is missing: build it first" >&2
+        exit 99 # hard error for the automake test driver
+    fi
+    for f in "python/$prog.py" "ruby/$prog.rb" "node/$prog.js"; do
+        if [ ! -r "$exdir/$f" ]; then
+            echo "run-interop.sh: $exdir/$f is missing" >&2
+            exit 99
+        fi
+    done
+    for f in "$prog.py" "$prog.rb" "$prog.js"; do
+        if [ ! -r "$peerdir/$f" ]; then
+            echo "run-interop.sh: $peerdir/$f is missing" >&2
+            exit 99
+        fi
+    done
+done
+
+procfiles=
+for f in /proc/net/tcp /proc/net/tcp6; do
+    [ -r "$f" ] && procfiles="$procfiles $f"
+done
+if [ -z "$procfiles" ]; then
+    echo "run-interop.sh: no /proc/net/tcp: cannot see listening ports" >&2
+    exit 77 # skip
+fi
+
+# --- runtimes ------------------------------------------------------------
+
+# A runtime is one word: c cpython pypy ruby koffi ffinapi; a peer on a
+# language's own socket library is py-std (run by the interpreter of the
+# runtime it faces), rb-std or js-std.
+runtimes="c cpython pypy ruby koffi ffinapi"
+
+rt_label() {
+    case $1 in
+        c) echo C ;;
+        cpython) echo CPython ;;
+        pypy) echo PyPy ;;
+        ruby) echo Ruby ;;
+        koffi) echo Node/koffi ;;
+        ffinapi) echo Node/ffi-napi ;;
+    esac
+}
+
+python_cmd=/usr/bin/python3
+pypy_cmd=$(command -v "$PYPY" 2>/dev/null) || pypy_cmd=
+ruby_cmd=$(command -v ruby 2>/dev/null) || ruby_cmd=
+node_cmd=$(command -v node 2>/dev/null) || node_cmd=
+
+# run RUNTIME PROG HOST PORT: run docs/examples' PROG (echo_server or
+# echo_client) in RUNTIME, in the foreground.  PEER_PY is the interpreter
+# that runs the py-std peer.
+run() {
+    rt=$1 prog=$2
+    shift 2
+    case $rt in
+        c) "$cdir/$prog" "$@" ;;
+        cpython) "$python_cmd" "$exdir/python/$prog.py" "$@" ;;
+        pypy) "$pypy_cmd" "$exdir/python/$prog.py" "$@" ;;
+        ruby) "$ruby_cmd" -I "$top_srcdir/bindings/ruby/lib" "$exdir/ruby/$prog.rb" "$@" ;;
+        koffi) POLYSOCK_NODE_FFI=koffi "$node_cmd" "$exdir/node/$prog.js" "$@" ;;
+        ffinapi) POLYSOCK_NODE_FFI=ffi-napi "$node_cmd" "$exdir/node/$prog.js" "$@" ;;
+        py-std) "$peer_py" "$peerdir/$prog.py" "$@" ;;
+        rb-std) "$ruby_cmd" "$peerdir/$prog.rb" "$@" ;;
+        js-std) "$node_cmd" "$peerdir/$prog.js" "$@" ;;
+    esac
+}
+
+# received RUNTIME: the client's whole output, in its language's repr.
+received() {
+    case $1 in
+        c|koffi|ffinapi|js-std) echo "Received 'Hello, world'" ;;
+        cpython|pypy|py-std) echo "Received b'Hello, world'" ;;
+        ruby|rb-std) echo 'Received "Hello, world"' ;;
+    esac
+}
+
+# present RUNTIME: true if its interpreter (and for Node, its FFI) is here;
+# else sets $why.
+present() {
+    case $1 in
+        c) return 0 ;;
+        cpython) [ -x "$python_cmd" ] || { why="$python_cmd is not installed"; return 1; } ;;
+        pypy) [ -n "$pypy_cmd" ] || { why="$PYPY is not installed"; return 1; } ;;
+        ruby) [ -n "$ruby_cmd" ] || { why="ruby is not installed"; return 1; } ;;
+        koffi|ffinapi)
+            [ -n "$node_cmd" ] || { why="node is not installed"; return 1; }
+            if [ "$1" = koffi ]; then mod=koffi; else mod=@2060.io/ffi-napi; fi
+            "$node_cmd" -e "require('$mod')" >/dev/null 2>&1 ||
+                { why="node cannot load $mod (npm install at the top of the source tree)"; return 1; }
+            ;;
+    esac
+    return 0
+}
+
+# --- helpers -------------------------------------------------------------
+
+# watchdog PID SECONDS: kill PID after SECONDS unless the watchdog is
+# stopped first; $dog is its pid.  Its sleep dies with it, so nothing
+# lingers holding the output open.
+watchdog() {
+    (
+        sleep "$2" &
+        s=$!
+        trap 'kill $s 2>/dev/null; exit 0' TERM
+        wait $s
+        kill "$1" 2>/dev/null
+    ) >/dev/null 2>&1 &
+    dog=$!
+}
+
+# stop_watchdog PID
+stop_watchdog() {
+    kill "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+}
+
+# run_client RUNTIME HOST PORT: run its echo_client to the end, or kill it
+# after RUN_SECS; sets client_rc.
+run_client() {
+    run "$1" echo_client "$2" "$3" >"$tmp/client.out" 2>"$tmp/client.err" &
+    client_pid=$!
+    watchdog "$client_pid" "$RUN_SECS"
+    client_dog=$dog
+    wait "$client_pid"
+    client_rc=$?
+    client_pid=
+    stop_watchdog "$client_dog"
+    client_dog=
+}
+
+# True if PORT appears as a local port in any state.  Sockets in TIME_WAIT
+# count too: the examples do not set SO_REUSEADDR, so bind would fail.
+port_used() {
+    # shellcheck disable=SC2086 # word splitting of $procfiles is wanted
+    awk -v p="$(printf '%04X' "$1")" '
+        FNR > 1 { n = split($2, a, ":"); if (a[n] == p) found = 1 }
+        END { exit found ? 0 : 1 }' $procfiles
+}
+
+# Ports start at a random base below the usual ephemeral range
+# (32768..60999), so clients' own ports do not collide with them; dash has
+# no $RANDOM, awk does.
+next_port=$(awk -v pid=$$ 'BEGIN { srand(); print 20000 + (int(rand() * 12000) + pid) % 12000 }')
+
+# pick_port: set $port to the next port nothing uses.
+pick_port() {
+    tries=0
+    while :; do
+        port=$next_port
+        next_port=$((next_port >= 31999 ? 20000 : next_port + 1))
+        port_used "$port" || return 0
+        tries=$((tries + 1))
+        [ "$tries" -lt 1000 ] || return 1
+    done
+}
+
+passed=0
+failed=0
+failures=
+n=0
+
+# show FILE PREFIX: the file's last lines, prefixed (a traceback's end says
+# what went wrong).
+show() {
+    [ -s "$1" ] && tail -n 8 "$1" | sed "s/^/$2/"
+}
+
+fail() {
+    echo "FAIL $n - $name: $1"
+    show "$tmp/server.out" "    server stdout| "
+    show "$tmp/server.err" "    server stderr| "
+    show "$tmp/client.out" "    client stdout| "
+    show "$tmp/client.err" "    client stderr| "
+    failed=$((failed + 1))
+    failures="$failures
+    $name"
+}
+
+pass() {
+    passed=$((passed + 1))
+    echo "ok $n - $name"
+}
+
+# start_server RUNTIME: start its echo_server on 127.0.0.1 and a free port,
+# and wait until it listens.  A port taken between pick_port and bind makes
+# the server exit at once; then try another port.
+start_server() {
+    attempt=0
+    while [ "$attempt" -lt 3 ]; do
+        attempt=$((attempt + 1))
+        pick_port || { start_error="no free port"; return 1; }
+        run "$1" echo_server 127.0.0.1 "$port" >"$tmp/server.out" 2>"$tmp/server.err" &
+        server_pid=$!
+        # wait-port.sh one second at a time, to notice a server that died.
+        waited=0
+        while [ "$waited" -lt "$START_SECS" ]; do
+            if sh "$wait_port" "$port" 1 2>/dev/null; then
+                kill -0 "$server_pid" 2>/dev/null && return 0
+                break # someone else's listener: ours died
+            fi
+            kill -0 "$server_pid" 2>/dev/null || break
+            waited=$((waited + 1))
+        done
+        if kill -0 "$server_pid" 2>/dev/null; then
+            kill "$server_pid" 2>/dev/null
+            wait "$server_pid" 2>/dev/null
+            server_pid=
+            start_error="server did not listen on port $port within ${START_SECS}s"
+            return 1
+        fi
+        wait "$server_pid" 2>/dev/null
+        server_pid=
+        grep -qi 'in use' "$tmp/server.err" 2>/dev/null || {
+            start_error="server exited before listening on port $port"
+            return 1
+        }
+    done
+    start_error="ports kept being taken"
+    return 1
+}
+
+# pair NAME SERVER_RUNTIME CLIENT_RUNTIME: one conversation over 127.0.0.1;
+# sets result to ok or FAIL.
+pair() {
+    name=$1 srt=$2 crt=$3
+    n=$((n + 1))
+    result=FAIL
+    : >"$tmp/client.out"
+    : >"$tmp/client.err"
+    if ! start_server "$srt"; then
+        fail "$start_error"
+        return
+    fi
+    watchdog "$server_pid" $((RUN_SECS * 2))
+    server_dog=$dog
+    run_client "$crt" 127.0.0.1 "$port"
+    wait "$server_pid"
+    server_rc=$?
+    server_pid=
+    stop_watchdog "$server_dog"
+    server_dog=
+
+    want=$(received "$crt")
+    # The expected output, newline included: $(...) alone would drop it.
+    expected="$want
+."
+    got=$(cat "$tmp/client.out"; echo .)
+    pattern="^Connected by .*127\\.0\\.0\\.1.*[0-9]"
+    if [ "$client_rc" -ne 0 ]; then
+        fail "client exited with status $client_rc"
+    elif [ "$got" != "$expected" ]; then
+        fail "client output is not exactly: $want"
+    elif [ "$server_rc" -ne 0 ]; then
+        fail "server exited with status $server_rc"
+    elif [ "$(wc -l <"$tmp/server.out")" -ne 1 ] ||
+         ! grep -Eq "$pattern" "$tmp/server.out"; then
+        fail "server output does not match: $pattern"
+    else
+        result=ok
+        pass
+    fi
+}
+
+# missing RUNTIME: report a runtime that is not here: a skip, or with
+# POLYSOCK_REQUIRE_ALL=1 a failure.
+missing() {
+    if [ "$require_all" = 1 ]; then
+        n=$((n + 1))
+        name="$(rt_label "$1")"
+        fail "$why (POLYSOCK_REQUIRE_ALL=1)"
+    else
+        echo "skip - $(rt_label "$1"): $why"
+    fi
+}
+
+# --- the matrix ----------------------------------------------------------
+
+started=$(date +%s)
+have=
+for rt in $runtimes; do
+    if present "$rt"; then
+        have="$have $rt"
+        eval "have_$rt=yes"
+    else
+        eval "have_$rt=no"
+        missing "$rt"
+    fi
+done
+
+for srt in $runtimes; do
+    for crt in $runtimes; do
+        eval "hs=\$have_$srt hc=\$have_$crt"
+        if [ "$hs" = yes ] && [ "$hc" = yes ]; then
+            pair "$(rt_label "$srt") echo_server <- $(rt_label "$crt") echo_client" "$srt" "$crt"
+        else
+            result=skip
+        fi
+        eval "cell_${srt}_$crt=\$result"
+    done
+done
+
+# The matrix: rows are servers, columns clients.
+echo
+echo "IPv4 echo over 127.0.0.1: rows = server, columns = client"
+{
+    printf '%-14s' "server\\client"
+    for crt in $runtimes; do printf ' %-13s' "$(rt_label "$crt")"; done
+    echo
+    for srt in $runtimes; do
+        printf '%-14s' "$(rt_label "$srt")"
+        for crt in $runtimes; do
+            eval "cell=\$cell_${srt}_$crt"
+            printf ' %-13s' "$cell"
+        done
+        echo
+    done
+} | sed 's/ *$//'
+echo
+
+# --- each binding against its language's own socket library ---------------
+
+# py-std runs on the interpreter of the binding it faces.
+if [ "$have_cpython" = yes ]; then
+    peer_py=$python_cmd
+    pair "CPython echo_server <- Python socket client" cpython py-std
+    pair "Python socket server <- CPython echo_client" py-std cpython
+fi
+if [ "$have_pypy" = yes ]; then
+    peer_py=$pypy_cmd
+    pair "PyPy echo_server <- Python socket client" pypy py-std
+    pair "Python socket server <- PyPy echo_client" py-std pypy
+fi
+if [ "$have_ruby" = yes ]; then
+    pair "Ruby echo_server <- Ruby TCPSocket client" ruby rb-std
+    pair "Ruby TCPServer server <- Ruby echo_client" rb-std ruby
+fi
+for rt in koffi ffinapi; do
+    eval "h=\$have_$rt"
+    [ "$h" = yes ] || continue
+    pair "$(rt_label "$rt") echo_server <- Node net client" "$rt" js-std
+    pair "Node net server <- $(rt_label "$rt") echo_client" js-std "$rt"
+done
+
+echo "time: $(($(date +%s) - started))s"
+if [ "$n" -eq 0 ]; then
+    echo "run-interop.sh: no runtime to test" >&2
+    exit 77 # skip
+fi
+if [ "$failed" -ne 0 ]; then
+    echo "failed pairs:$failures"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
