@@ -1439,7 +1439,7 @@ static void stub_returns(const struct wrapper *w, struct sbuf *b)
 /* The parameters of a def, after "(" (and "self"); skip_lead leaves out
  * the defaults before the last required one (sendto(data, address)). */
 static void stub_params(const struct wrapper *w, const struct arglist *a,
-                        bool skip_lead, struct sbuf *b)
+                        bool skip_lead, bool self, struct sbuf *b)
 {
     size_t i, k = 0;
 
@@ -1449,7 +1449,7 @@ static void stub_params(const struct wrapper *w, const struct arglist *a,
 
         if (lead && skip_lead)
             continue;
-        if (k++ > 0 || w->ctx == CTX_METHOD)
+        if (k++ > 0 || self)
             sb_puts(b, ", ");
         pname(w, (size_t)a->idx[i], b);
         sb_puts(b, ": ");
@@ -1464,6 +1464,10 @@ static void stub_params(const struct wrapper *w, const struct arglist *a,
 static int stub_def(const struct wrapper *w, const char *name,
                     const char *ret)
 {
+    /* __init__ is a method with the module function's parameters. */
+    bool init = name != NULL && strcmp(name, "__init__") == 0;
+    bool self = init || w->ctx == CTX_METHOD;
+    const char *indent = self ? "    " : "";
     struct arglist a;
     int pass;
 
@@ -1473,14 +1477,14 @@ static int stub_def(const struct wrapper *w, const char *name,
     }
     for (pass = a.nlead > 0 ? 0 : 1; pass < 2; pass++) {
         if (a.nlead > 0)
-            sb_printf(w->b, "%s@overload\n", ind(w) + 4);
-        sb_printf(w->b, "%sdef ", ind(w) + 4);
+            sb_printf(w->b, "%s@overload\n", indent);
+        sb_printf(w->b, "%sdef ", indent);
         if (name != NULL)
             sb_puts(w->b, name);
         else
             fn_py_name(w, w->b);
-        sb_puts(w->b, w->ctx == CTX_METHOD ? "(self" : "(");
-        stub_params(w, &a, pass == 0, w->b);
+        sb_puts(w->b, self ? "(self" : "(");
+        stub_params(w, &a, pass == 0, self, w->b);
         sb_puts(w->b, ") -> ");
         if (ret != NULL)
             sb_puts(w->b, ret);
@@ -1531,7 +1535,8 @@ static int write_stub(const struct model *m, struct emitter *out)
             "from typing import Any, overload\n\n"
             "_Buffer = bytes | bytearray | memoryview\n"
             "_WBuffer = bytearray | memoryview\n"
-            "_Address = tuple[Any, ...] | str | bytes\n\n"
+            "_Address = tuple[Any, ...] | str | bytes\n"
+            "_ExcType = type[BaseException] | None\n\n"
             "__version__: str\nlibrary_version: str\nmode: str\n"
             "lowlevel: Any\nhas_ipv6: bool\n\n"
             "error = OSError\ntimeout = TimeoutError\n\n"
@@ -1550,7 +1555,6 @@ static int write_stub(const struct model *m, struct emitter *out)
     sb_puts(b, "\ndef __getattr__(name: str) -> int: ...\n\n");
 
     sb_puts(b, "class socket:\n");
-    sb_puts(b, "    ");
     if (stub_fn(m, "socket", CTX_MODULE, "__init__", "None", b) != 0)
         return -1;
     sb_puts(b, "    @property\n    def family(self) -> int: ...\n"
@@ -1591,7 +1595,7 @@ static int write_stub(const struct model *m, struct emitter *out)
             " ..., *, encoding: str | None = ..., errors: str | None = ..., "
             "newline: str | None = ...) -> Any: ...\n"
             "    def __enter__(self) -> socket: ...\n"
-            "    def __exit__(self, exc_type: type[BaseException] | None, "
+            "    def __exit__(self, exc_type: _ExcType, "
             "exc_value: BaseException | None, traceback: TracebackType | "
             "None) -> None: ...\n\n"
             "SocketType = socket\n\n");

@@ -363,24 +363,28 @@ missing() {
 
 # --- the matrix ----------------------------------------------------------
 
+# has RUNTIME: true if it is here.
+has() {
+    case " $have " in *" $1 "*) return 0 ;; esac
+    return 1
+}
+
 started=$(date +%s)
 have=
 for rt in $runtimes; do
     if present "$rt"; then
         have="$have $rt"
-        eval "have_$rt=yes"
     else
-        eval "have_$rt=no"
         missing "$rt"
     fi
 done
 
 for srt in $runtimes; do
     for crt in $runtimes; do
-        eval "hs=\$have_$srt hc=\$have_$crt"
-        if [ "$hs" = yes ] && [ "$hc" = yes ]; then
+        if has "$srt" && has "$crt"; then
             pair "$(rt_label "$srt") echo_server <- $(rt_label "$crt") echo_client" "$srt" "$crt"
         else
+            # shellcheck disable=SC2034 # read by the eval below
             result=skip
         fi
         eval "cell_${srt}_$crt=\$result"
@@ -398,6 +402,7 @@ echo "IPv4 echo over 127.0.0.1: rows = server, columns = client"
         printf '%-14s' "$(rt_label "$srt")"
         for crt in $runtimes; do
             eval "cell=\$cell_${srt}_$crt"
+            # shellcheck disable=SC2154 # set by the eval above
             printf ' %-13s' "$cell"
         done
         echo
@@ -408,23 +413,22 @@ echo
 # --- each binding against its language's own socket library ---------------
 
 # py-std runs on the interpreter of the binding it faces.
-if [ "$have_cpython" = yes ]; then
+if has cpython; then
     peer_py=$python_cmd
     pair "CPython echo_server <- Python socket client" cpython py-std
     pair "Python socket server <- CPython echo_client" py-std cpython
 fi
-if [ "$have_pypy" = yes ]; then
+if has pypy; then
     peer_py=$pypy_cmd
     pair "PyPy echo_server <- Python socket client" pypy py-std
     pair "Python socket server <- PyPy echo_client" py-std pypy
 fi
-if [ "$have_ruby" = yes ]; then
+if has ruby; then
     pair "Ruby echo_server <- Ruby TCPSocket client" ruby rb-std
     pair "Ruby TCPServer server <- Ruby echo_client" rb-std ruby
 fi
 for rt in koffi ffinapi; do
-    eval "h=\$have_$rt"
-    [ "$h" = yes ] || continue
+    has "$rt" || continue
     pair "$(rt_label "$rt") echo_server <- Node net client" "$rt" js-std
     pair "Node net server <- $(rt_label "$rt") echo_client" js-std "$rt"
 done
