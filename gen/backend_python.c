@@ -1557,37 +1557,27 @@ static int write_stub(const struct model *m, struct emitter *out)
     sb_puts(b, "class socket:\n");
     if (stub_fn(m, "socket", CTX_MODULE, "__init__", "None", b) != 0)
         return -1;
-    sb_puts(b, "    @property\n    def family(self) -> int: ...\n"
-            "    @property\n    def type(self) -> int: ...\n"
-            "    @property\n    def proto(self) -> int: ...\n");
+    for (i = 0; i < sizeof stub_properties / sizeof stub_properties[0]; i++)
+        sb_printf(b, "    @property\n    def %s(self) -> int: ...\n",
+                  stub_properties[i]);
     for (i = 0; i < m->nfns; i++) {
         const struct fn *f = &m->fns[i];
 
         if (f->method_of != sock ||
             name_in(f->method_name, stub_properties,
-                    sizeof stub_properties / sizeof stub_properties[0]) ||
-            strncmp(f->method_name, "getsockopt_", 11) == 0 ||
-            strncmp(f->method_name, "setsockopt_", 11) == 0)
+                    sizeof stub_properties / sizeof stub_properties[0]))
             continue;
         if (stub_fn(m, f->name, CTX_METHOD, NULL, NULL, b) != 0)
             return -1;
     }
-    for (i = 0; i < m->nfns; i++) {
-        const struct fn *f = &m->fns[i];
-
-        if (f->method_of == sock &&
-            (strncmp(f->method_name, "getsockopt_", 11) == 0 ||
-             strncmp(f->method_name, "setsockopt_", 11) == 0) &&
-            stub_fn(m, f->name, CTX_METHOD, NULL, NULL, b) != 0)
-            return -1;
-    }
+    /* _socket.py's own methods. */
     sb_puts(b,
             "    @overload\n"
             "    def getsockopt(self, level: int, optname: int, /) -> int: "
             "...\n"
             "    @overload\n"
             "    def getsockopt(self, level: int, optname: int, buflen: int,"
-            " /) -> int | bytes: ...\n"
+            " /) -> bytes: ...\n"
             "    def setsockopt(self, level: int, optname: int, value: "
             "int | _Buffer, /) -> None: ...\n"
             "    def getblocking(self) -> bool: ...\n"
@@ -1657,7 +1647,7 @@ static int generate(const struct model *m, struct emitter *out)
 const struct backend backend_python = {
     "python",
     "bindings/python/polysock: the cffi cdef, loader, API-mode build script "
-    "and the generated layer of the Python binding",
+    "and the generated layer of the Python binding, and its typings",
     generate,
 };
 

@@ -4,7 +4,7 @@
 set -eu
 PACKAGES="gcc g++ make autoconf automake libtool pkg-config check netbase valgrind
   python3-cffi python3-pytest python3-exceptiongroup pypy3 pypy3-dev
-  ruby ruby-ffi ruby-minitest"
+  ruby ruby-ffi ruby-minitest mypy"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -322,7 +322,14 @@ pair() {
     watchdog "$server_pid" $((RUN_SECS * 2))
     server_dog=$dog
     run_client "$crt" 127.0.0.1 "$port"
-    wait "$server_pid"
+    if [ "$client_rc" -ne 0 ]; then
+        # A client that failed may never have connected, and the server
+        # would wait for it until its watchdog: give it a second only.
+        stop_watchdog "$server_dog"
+        watchdog "$server_pid" 1
+        server_dog=$dog
+    fi
+    wait "$server_pid" 2>/dev/null
     server_rc=$?
     server_pid=
     stop_watchdog "$server_dog"
