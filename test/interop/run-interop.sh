@@ -135,22 +135,28 @@ ruby_cmd=$(command -v ruby 2>/dev/null) || ruby_cmd=
 node_cmd=$(command -v node 2>/dev/null) || node_cmd=
 
 # run RUNTIME PROG HOST PORT: run docs/examples' PROG (echo_server or
-# echo_client) in RUNTIME, in the foreground.  PEER_PY is the interpreter
-# that runs the py-std peer.
+# echo_client) in RUNTIME.  Only ever run in the background (&): it execs,
+# so that $! is the program itself and a kill reaches it, not a subshell
+# that would leave it running.  PEER_PY is the interpreter that runs the
+# py-std peer.
 run() {
     rt=$1 prog=$2
     shift 2
     case $rt in
-        c) "$cdir/$prog" "$@" ;;
-        cpython) "$python_cmd" "$exdir/python/$prog.py" "$@" ;;
-        pypy) "$pypy_cmd" "$exdir/python/$prog.py" "$@" ;;
-        ruby) "$ruby_cmd" -I "$top_srcdir/bindings/ruby/lib" "$exdir/ruby/$prog.rb" "$@" ;;
-        koffi) POLYSOCK_NODE_FFI=koffi "$node_cmd" "$exdir/node/$prog.js" "$@" ;;
-        ffinapi) POLYSOCK_NODE_FFI=ffi-napi "$node_cmd" "$exdir/node/$prog.js" "$@" ;;
-        py-std) "$peer_py" "$peerdir/$prog.py" "$@" ;;
-        rb-std) "$ruby_cmd" "$peerdir/$prog.rb" "$@" ;;
-        js-std) "$node_cmd" "$peerdir/$prog.js" "$@" ;;
+        c) exec "$cdir/$prog" "$@" ;;
+        cpython) exec "$python_cmd" "$exdir/python/$prog.py" "$@" ;;
+        pypy) exec "$pypy_cmd" "$exdir/python/$prog.py" "$@" ;;
+        ruby) exec "$ruby_cmd" -I "$top_srcdir/bindings/ruby/lib" "$exdir/ruby/$prog.rb" "$@" ;;
+        koffi) POLYSOCK_NODE_FFI=koffi; export POLYSOCK_NODE_FFI
+            exec "$node_cmd" "$exdir/node/$prog.js" "$@" ;;
+        ffinapi) POLYSOCK_NODE_FFI=ffi-napi; export POLYSOCK_NODE_FFI
+            exec "$node_cmd" "$exdir/node/$prog.js" "$@" ;;
+        py-std) exec "$peer_py" "$peerdir/$prog.py" "$@" ;;
+        rb-std) exec "$ruby_cmd" "$peerdir/$prog.rb" "$@" ;;
+        js-std) exec "$node_cmd" "$peerdir/$prog.js" "$@" ;;
     esac
+    echo "run-interop.sh: unknown runtime $rt" >&2
+    exit 99
 }
 
 # received RUNTIME: the client's whole output, in its language's repr.
@@ -269,6 +275,13 @@ pass() {
     echo "ok $n - $name"
 }
 
+# Naps of 0.1 s where sleep takes fractions (GNU, busybox), else 1 s.
+if sleep 0.01 2>/dev/null; then
+    nap=0.1 naps_per_sec=10
+else
+    nap=1 naps_per_sec=1
+fi
+
 # start_server RUNTIME: start its echo_server on 127.0.0.1 and a free port,
 # and wait until it listens.  A port taken between pick_port and bind makes
 # the server exit at once; then try another port.
@@ -279,14 +292,16 @@ start_server() {
         pick_port || { start_error="no free port"; return 1; }
         run "$1" echo_server 127.0.0.1 "$port" >"$tmp/server.out" 2>"$tmp/server.err" &
         server_pid=$!
-        # wait-port.sh one second at a time, to notice a server that died.
+        # One look of wait-port.sh per nap, to notice at once a server
+        # that died (a broken binding must not cost a second a pair).
         waited=0
-        while [ "$waited" -lt "$START_SECS" ]; do
-            if sh "$wait_port" "$port" 1 2>/dev/null; then
+        while [ "$waited" -lt $((START_SECS * naps_per_sec)) ]; do
+            if sh "$wait_port" "$port" 0 2>/dev/null; then
                 kill -0 "$server_pid" 2>/dev/null && return 0
                 break # someone else's listener: ours died
             fi
             kill -0 "$server_pid" 2>/dev/null || break
+            sleep "$nap"
             waited=$((waited + 1))
         done
         if kill -0 "$server_pid" 2>/dev/null; then
