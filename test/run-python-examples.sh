@@ -109,14 +109,16 @@ fi
 # A program is named by two words: LANG PROG, where LANG is "c" or the path
 # of a Python interpreter and PROG is the example's name (echo_server ...).
 
-# run LANG PROG ARGS...: run the example in the foreground.
+# run LANG PROG ARGS...: become the example.  Always started with & : the
+# exec makes $! the program itself rather than a subshell, so killing $!
+# stops the program.
 run() {
     lang=$1 prog=$2
     shift 2
     if [ "$lang" = c ]; then
-        "$cdir/$prog" "$@"
+        exec "$cdir/$prog" "$@"
     else
-        "$lang" "$pydir/$prog.py" "$@"
+        exec "$lang" "$pydir/$prog.py" "$@"
     fi
 }
 
