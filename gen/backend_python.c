@@ -1405,7 +1405,13 @@ static void stub_result_type(const struct wrapper *w, size_t i,
         sb_puts(b, "int");
 }
 
-static void stub_returns(const struct wrapper *w, struct sbuf *b)
+/* The results of a wrapper (its C return value, then each out parameter
+ * that gives one) typed by result_type and joined: "None" for none, the
+ * one type alone, or all of them in tuple_fmt ("tuple[%s]", "(%s)"). */
+static void join_results(const struct wrapper *w, struct sbuf *b,
+                         void (*result_type)(const struct wrapper *, size_t,
+                                             struct sbuf *),
+                         const char *tuple_fmt)
 {
     struct sbuf one, all;
     size_t i, n = 0;
@@ -1420,7 +1426,7 @@ static void stub_returns(const struct wrapper *w, struct sbuf *b)
         if (P(w, (int)i)->dir != DIR_OUT)
             continue;
         sb_clear(&one);
-        stub_result_type(w, i, &one);
+        result_type(w, i, &one);
         if (one.len == 0)
             continue;
         sb_printf(&all, n > 0 ? ", %s" : "%s", one.s);
@@ -1431,9 +1437,14 @@ static void stub_returns(const struct wrapper *w, struct sbuf *b)
     else if (n == 1)
         sb_puts(b, all.s);
     else
-        sb_printf(b, "tuple[%s]", all.s);
+        sb_printf(b, tuple_fmt, all.s);
     sb_free(&one);
     sb_free(&all);
+}
+
+static void stub_returns(const struct wrapper *w, struct sbuf *b)
+{
+    join_results(w, b, stub_result_type, "tuple[%s]");
 }
 
 /* The parameters of a def, after "(" (and "self"); skip_lead leaves out
@@ -1723,33 +1734,7 @@ static void ref_result_type(const struct wrapper *w, size_t i, struct sbuf *b)
 
 static void ref_returns(const struct wrapper *w, struct sbuf *b)
 {
-    struct sbuf one, all;
-    size_t i, n = 0;
-
-    sb_init(&one);
-    sb_init(&all);
-    if (!w->f->returns_status && w->f->ret != TY_VOID) {
-        sb_puts(&all, w->f->ret == TY_STRING ? "str" : "int");
-        n++;
-    }
-    for (i = 0; i < w->f->nparams; i++) {
-        if (P(w, (int)i)->dir != DIR_OUT)
-            continue;
-        sb_clear(&one);
-        ref_result_type(w, i, &one);
-        if (one.len == 0)
-            continue;
-        sb_printf(&all, n > 0 ? ", %s" : "%s", one.s);
-        n++;
-    }
-    if (n == 0)
-        sb_puts(b, "None");
-    else if (n == 1)
-        sb_puts(b, all.s);
-    else
-        sb_printf(b, "(%s)", all.s);
-    sb_free(&one);
-    sb_free(&all);
+    join_results(w, b, ref_result_type, "(%s)");
 }
 
 /* "socket.recv(len, flags=0, /) -> bytes" */
