@@ -1,6 +1,32 @@
 # harness.sh - helpers shared by the example and interop harnesses
-# (sourced; POSIX sh).  The caller sets procfiles to the readable
-# /proc/net/tcp* files.
+# (sourced; POSIX sh), once $tmp exists.  The caller keeps the pids of
+# what it starts in server_pid, client_pid, server_dog and client_dog,
+# sets procfiles to the readable /proc/net/tcp* files, and defines
+# show FILE PREFIX (how much of a program's output a failure prints).
+
+cleanup() {
+    for p in $server_pid $client_pid $server_dog $client_dog; do
+        kill "$p" 2>/dev/null
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+# A signal ends the script through exit, so the EXIT trap cleans up.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# fail REASON: count the pair $n ($name) as failed and show its output.
+fail() {
+    echo "FAIL $n - $name: $1"
+    show "$tmp/server.out" "    server stdout| "
+    show "$tmp/server.err" "    server stderr| "
+    show "$tmp/client.out" "    client stdout| "
+    show "$tmp/client.err" "    client stderr| "
+    failed=$((failed + 1))
+    failures="$failures
+    $name"
+}
 
 # watchdog PID SECONDS: kill PID after SECONDS unless the watchdog is
 # stopped first; $dog is its pid.  Its sleep dies with it, so nothing

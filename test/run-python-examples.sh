@@ -72,17 +72,9 @@ client_pid=
 server_dog=
 client_dog=
 
-cleanup() {
-    for p in $server_pid $client_pid $server_dog $client_dog; do
-        kill "$p" 2>/dev/null
-    done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-# A signal ends the script through exit, so the EXIT trap cleans up.
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# The harness's shared helpers (harness.sh): cleanup on exit and signals,
+# watchdog, stop_watchdog, port_used, pick_port, fail.
+. "$top_srcdir/test/harness.sh"
 
 for prog in echo_server echo_client echo_server_dual echo_client_dual; do
     if [ ! -x "$cdir/$prog" ]; then
@@ -140,8 +132,6 @@ command_line() {
     fi
 }
 
-# watchdog, stop_watchdog, port_used, pick_port
-. "$top_srcdir/test/harness.sh"
 
 # run_client LANG CLIENT HOST PORT: run it to the end, or kill it after
 # RUN_SECS; sets client_rc.
@@ -167,17 +157,6 @@ n=0
 # the details of a failure).
 show() {
     [ -s "$1" ] && sed "s/^/$2/" "$1"
-}
-
-fail() {
-    echo "FAIL $n - $name: $1"
-    show "$tmp/server.out" "    server stdout| "
-    show "$tmp/server.err" "    server stderr| "
-    show "$tmp/client.out" "    client stdout| "
-    show "$tmp/client.err" "    client stderr| "
-    failed=$((failed + 1))
-    failures="$failures
-    $name"
 }
 
 pass() {

@@ -71,17 +71,9 @@ client_pid=
 server_dog=
 client_dog=
 
-cleanup() {
-    for p in $server_pid $client_pid $server_dog $client_dog; do
-        kill "$p" 2>/dev/null
-    done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-# A signal ends the script through exit, so the EXIT trap cleans up.
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# The harness's shared helpers (harness.sh): cleanup on exit and signals,
+# watchdog, stop_watchdog, port_used, pick_port, fail.
+. "$top_srcdir/test/harness.sh"
 
 for prog in echo_server echo_client; do
     if [ ! -x "$cdir/$prog" ]; then
@@ -188,8 +180,6 @@ present() {
 
 # --- helpers -------------------------------------------------------------
 
-# watchdog, stop_watchdog, port_used, pick_port
-. "$top_srcdir/test/harness.sh"
 
 # run_client RUNTIME HOST PORT: run its echo_client to the end, or kill it
 # after RUN_SECS; sets client_rc.
@@ -215,17 +205,6 @@ n=0
 # what went wrong).
 show() {
     [ -s "$1" ] && tail -n 8 "$1" | sed "s/^/$2/"
-}
-
-fail() {
-    echo "FAIL $n - $name: $1"
-    show "$tmp/server.out" "    server stdout| "
-    show "$tmp/server.err" "    server stderr| "
-    show "$tmp/client.out" "    client stdout| "
-    show "$tmp/client.err" "    client stderr| "
-    failed=$((failed + 1))
-    failures="$failures
-    $name"
 }
 
 pass() {
