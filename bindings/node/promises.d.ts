@@ -168,6 +168,48 @@ declare class PolysockAddrinfo {
     /** Entry index of a getaddrinfo result. */
     get(index: number | bigint): Promise<[family: number, socktype: number, proto: number, canonname: string, addr: Address]>;
 }
+/** A TLS configuration; equal settings share one engine context. */
+declare class PolysockTls_config {
+    private constructor();
+    /** The raw handle (for the raw layer). */
+    readonly handle: number;
+    /** Close a TLS configuration; connections made from it keep working. */
+    close(): Promise<void>;
+    /** Client only: verify = 0 turns off certificate and host-name verification. */
+    set_verify(verify: number | boolean): Promise<void>;
+    /** Trust a PEM CA file and/or a hashed CA directory instead of the system store. */
+    set_ca(cafile?: string | null, capath?: string | null): Promise<void>;
+    /** Own certificate chain and private key (PEM; keyfile NULL: in certfile). */
+    set_certificate(certfile: string, keyfile?: string | null): Promise<void>;
+    /** Server only: require a verified client certificate (1) or not (0). */
+    set_require_client_cert(require: number | boolean): Promise<void>;
+    /** ALPN protocols, comma-separated in preference order; "" clears. */
+    set_alpn(protocols?: string | null): Promise<void>;
+    /** The lowest protocol version: POLYSOCK_TLS_VERSION_1_2 or _1_3. */
+    set_min_version(version: number | boolean): Promise<void>;
+    /** Read a bare TCP FIN as a clean EOF (1) or as ETLS_EOF (0, default). */
+    set_allow_unexpected_eof(allow: number | boolean): Promise<void>;
+}
+/** A TLS connection over a socket. */
+declare class PolysockTls {
+    private constructor();
+    /** The raw handle (for the raw layer). */
+    readonly handle: number;
+    /** Run the handshake under the socket's timeout mode. */
+    handshake(): Promise<void>;
+    /** Read between 1 and len bytes; 0 bytes means a clean EOF (close_notify). */
+    read(len: number): Promise<Buffer>;
+    /** Write the data (all of it unless non-blocking); returns how much was written. */
+    write(buf: BytesLike): Promise<void>;
+    /** Bytes decrypted and buffered, readable without waiting. */
+    pending(): Promise<number>;
+    /** The length of an info item (POLYSOCK_TLS_INFO_*), 0 when there is none. */
+    info_len(what: number | boolean): Promise<number>;
+    /** Copy an info item; ETOOSMALL when cap is less than its length. */
+    info(what: number | boolean, cap: number): Promise<Buffer>;
+    /** Send close_notify if the connection is healthy, then free it; the socket stays open. */
+    close(): Promise<void>;
+}
 
 /** The handle-level layer: every C function by its name, handles as numbers,
  * synchronous in both APIs. */
@@ -345,6 +387,40 @@ interface PolysockRaw {
     /** A descriptor that polls readable when poller_wait would report events,
      * for event loops that watch descriptors (do not read or close it). */
     poller_fileno(handle: number): number;
+    /** A TLS configuration (server != 0: accepting side); secure defaults. */
+    tls_config_new(server?: number | boolean): number;
+    /** Close a TLS configuration; connections made from it keep working. */
+    tls_config_close(handle: number): void;
+    /** Client only: verify = 0 turns off certificate and host-name verification. */
+    tls_config_set_verify(handle: number, verify: number | boolean): void;
+    /** Trust a PEM CA file and/or a hashed CA directory instead of the system store. */
+    tls_config_set_ca(handle: number, cafile?: string | null, capath?: string | null): void;
+    /** Own certificate chain and private key (PEM; keyfile NULL: in certfile). */
+    tls_config_set_certificate(handle: number, certfile: string, keyfile?: string | null): void;
+    /** Server only: require a verified client certificate (1) or not (0). */
+    tls_config_set_require_client_cert(handle: number, require: number | boolean): void;
+    /** ALPN protocols, comma-separated in preference order; "" clears. */
+    tls_config_set_alpn(handle: number, protocols?: string | null): void;
+    /** The lowest protocol version: POLYSOCK_TLS_VERSION_1_2 or _1_3. */
+    tls_config_set_min_version(handle: number, version: number | boolean): void;
+    /** Read a bare TCP FIN as a clean EOF (1) or as ETLS_EOF (0, default). */
+    tls_config_set_allow_unexpected_eof(handle: number, allow: number | boolean): void;
+    /** A TLS connection over a connected socket; no I/O yet. */
+    tls_new(sock: number, cfg: number, server_hostname?: string | null): number;
+    /** Run the handshake under the socket's timeout mode. */
+    tls_handshake(handle: number): void;
+    /** Read between 1 and len bytes; 0 bytes means a clean EOF (close_notify). */
+    tls_read(handle: number, len: number): Buffer;
+    /** Write the data (all of it unless non-blocking); returns how much was written. */
+    tls_write(handle: number, buf: BytesLike): void;
+    /** Bytes decrypted and buffered, readable without waiting. */
+    tls_pending(handle: number): number;
+    /** The length of an info item (POLYSOCK_TLS_INFO_*), 0 when there is none. */
+    tls_info_len(handle: number, what: number | boolean): number;
+    /** Copy an info item; ETOOSMALL when cap is less than its length. */
+    tls_info(handle: number, what: number | boolean, cap: number): Buffer;
+    /** Send close_notify if the connection is healthy, then free it; the socket stays open. */
+    tls_close(handle: number): void;
 }
 
 interface Polysock {
@@ -352,6 +428,8 @@ interface Polysock {
     readonly Poller: typeof PolysockPoller;
     readonly Hostent: typeof PolysockHostent;
     readonly Addrinfo: typeof PolysockAddrinfo;
+    readonly Tls_config: typeof PolysockTls_config;
+    readonly Tls: typeof PolysockTls;
     /** The version as MAJOR * 10000 + MINOR * 100 + PATCH. */
     version_number(): Promise<number>;
     /** The fingerprint of the IDL the library was built from; each generated
@@ -431,6 +509,10 @@ interface Polysock {
     fromfd(fd: number | boolean, family: number | boolean, type: number | boolean, proto?: number | boolean): Promise<PolysockSocket>;
     /** Create a poller. */
     poller_new(): Promise<PolysockPoller>;
+    /** A TLS configuration (server != 0: accepting side); secure defaults. */
+    tls_config_new(server?: number | boolean): Promise<PolysockTls_config>;
+    /** A TLS connection over a connected socket; no I/O yet. */
+    tls_new(sock: PolysockSocket | number, cfg: PolysockTls_config | number, server_hostname?: string | null): Promise<PolysockTls>;
     /** The version of the library loaded, "MAJOR.MINOR.PATCH". */
     readonly version: string;
     /** True when the platform can create AF_INET6 sockets. */
@@ -485,6 +567,8 @@ interface Polysock {
     readonly [name: `SHUT_${string}`]: number;
     /** Poller event flags. */
     readonly [name: `POLYSOCK_POLL${string}`]: number;
+    /** TLS protocol versions and the items of tls_info. */
+    readonly [name: `POLYSOCK_TLS_${string}`]: number;
 }
 
 declare const polysock: Polysock;
@@ -500,6 +584,8 @@ declare namespace polysock {
     type Poller = PolysockPoller;
     type Hostent = PolysockHostent;
     type Addrinfo = PolysockAddrinfo;
+    type Tls_config = PolysockTls_config;
+    type Tls = PolysockTls;
     type Event = $Event;
     type Stats = $Stats;
     type Address = $Address;

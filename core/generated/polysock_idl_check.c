@@ -95,6 +95,32 @@ _Static_assert(POLYSOCK_EADDRTYPE == -30023,
                "POLYSOCK_EADDRTYPE: header and IDL disagree (IDL: -30023)");
 _Static_assert(POLYSOCK_EFAMILYMISMATCH == -30024,
                "POLYSOCK_EFAMILYMISMATCH: header and IDL disagree (IDL: -30024)");
+_Static_assert(POLYSOCK_ETLS_WANTREAD == -40001,
+               "POLYSOCK_ETLS_WANTREAD: header and IDL disagree (IDL: -40001)");
+_Static_assert(POLYSOCK_ETLS_WANTWRITE == -40002,
+               "POLYSOCK_ETLS_WANTWRITE: header and IDL disagree (IDL: -40002)");
+_Static_assert(POLYSOCK_ETLS_CERT_VERIFY == -40003,
+               "POLYSOCK_ETLS_CERT_VERIFY: header and IDL disagree (IDL: -40003)");
+_Static_assert(POLYSOCK_ETLS_CERT_UNTRUSTED == -40004,
+               "POLYSOCK_ETLS_CERT_UNTRUSTED: header and IDL disagree (IDL: -40004)");
+_Static_assert(POLYSOCK_ETLS_CERT_EXPIRED == -40005,
+               "POLYSOCK_ETLS_CERT_EXPIRED: header and IDL disagree (IDL: -40005)");
+_Static_assert(POLYSOCK_ETLS_CERT_HOSTNAME == -40006,
+               "POLYSOCK_ETLS_CERT_HOSTNAME: header and IDL disagree (IDL: -40006)");
+_Static_assert(POLYSOCK_ETLS_HANDSHAKE == -40007,
+               "POLYSOCK_ETLS_HANDSHAKE: header and IDL disagree (IDL: -40007)");
+_Static_assert(POLYSOCK_ETLS_VERSION == -40008,
+               "POLYSOCK_ETLS_VERSION: header and IDL disagree (IDL: -40008)");
+_Static_assert(POLYSOCK_ETLS_PROTOCOL == -40009,
+               "POLYSOCK_ETLS_PROTOCOL: header and IDL disagree (IDL: -40009)");
+_Static_assert(POLYSOCK_ETLS_EOF == -40010,
+               "POLYSOCK_ETLS_EOF: header and IDL disagree (IDL: -40010)");
+_Static_assert(POLYSOCK_ETLS_NONAME == -40011,
+               "POLYSOCK_ETLS_NONAME: header and IDL disagree (IDL: -40011)");
+_Static_assert(POLYSOCK_ETLS_CONFIG == -40012,
+               "POLYSOCK_ETLS_CONFIG: header and IDL disagree (IDL: -40012)");
+_Static_assert(POLYSOCK_ETLS_CLOSED == -40013,
+               "POLYSOCK_ETLS_CLOSED: header and IDL disagree (IDL: -40013)");
 
 /* ---- Records: field types, order and layout ---- */
 
@@ -473,3 +499,54 @@ _Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_poller_wake),
 _Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_poller_fileno),
                                            int (*)(polysock_handle, int *)),
                "polysock_poller_fileno: header and IDL disagree (IDL: int polysock_poller_fileno(polysock_handle self, int *fd))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_config_new),
+                                           int (*)(int, polysock_handle *)),
+               "polysock_tls_config_new: header and IDL disagree (IDL: int polysock_tls_config_new(int server, polysock_handle *cfg))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_config_close),
+                                           int (*)(polysock_handle)),
+               "polysock_tls_config_close: header and IDL disagree (IDL: int polysock_tls_config_close(polysock_handle self))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_config_set_verify),
+                                           int (*)(polysock_handle, int)),
+               "polysock_tls_config_set_verify: header and IDL disagree (IDL: int polysock_tls_config_set_verify(polysock_handle self, int verify))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_config_set_ca),
+                                           int (*)(polysock_handle, const char *, const char *)),
+               "polysock_tls_config_set_ca: header and IDL disagree (IDL: int polysock_tls_config_set_ca(polysock_handle self, const char *cafile, const char *capath))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_config_set_certificate),
+                                           int (*)(polysock_handle, const char *, const char *)),
+               "polysock_tls_config_set_certificate: header and IDL disagree (IDL: int polysock_tls_config_set_certificate(polysock_handle self, const char *certfile, const char *keyfile))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_config_set_require_client_cert),
+                                           int (*)(polysock_handle, int)),
+               "polysock_tls_config_set_require_client_cert: header and IDL disagree (IDL: int polysock_tls_config_set_require_client_cert(polysock_handle self, int require))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_config_set_alpn),
+                                           int (*)(polysock_handle, const char *)),
+               "polysock_tls_config_set_alpn: header and IDL disagree (IDL: int polysock_tls_config_set_alpn(polysock_handle self, const char *protocols))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_config_set_min_version),
+                                           int (*)(polysock_handle, int)),
+               "polysock_tls_config_set_min_version: header and IDL disagree (IDL: int polysock_tls_config_set_min_version(polysock_handle self, int version))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_config_set_allow_unexpected_eof),
+                                           int (*)(polysock_handle, int)),
+               "polysock_tls_config_set_allow_unexpected_eof: header and IDL disagree (IDL: int polysock_tls_config_set_allow_unexpected_eof(polysock_handle self, int allow))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_new),
+                                           int (*)(polysock_handle, polysock_handle, const char *, polysock_handle *)),
+               "polysock_tls_new: header and IDL disagree (IDL: int polysock_tls_new(polysock_handle sock, polysock_handle cfg, const char *server_hostname, polysock_handle *tls))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_handshake),
+                                           int (*)(polysock_handle)),
+               "polysock_tls_handshake: header and IDL disagree (IDL: int polysock_tls_handshake(polysock_handle self))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_read),
+                                           int (*)(polysock_handle, void *, size_t, size_t *)),
+               "polysock_tls_read: header and IDL disagree (IDL: int polysock_tls_read(polysock_handle self, void *buf, size_t len, size_t *nread))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_write),
+                                           int (*)(polysock_handle, const void *, size_t, size_t *)),
+               "polysock_tls_write: header and IDL disagree (IDL: int polysock_tls_write(polysock_handle self, const void *buf, size_t len, size_t *nsent))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_pending),
+                                           int (*)(polysock_handle, size_t *)),
+               "polysock_tls_pending: header and IDL disagree (IDL: int polysock_tls_pending(polysock_handle self, size_t *count))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_info_len),
+                                           int (*)(polysock_handle, int, size_t *)),
+               "polysock_tls_info_len: header and IDL disagree (IDL: int polysock_tls_info_len(polysock_handle self, int what, size_t *len))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_info),
+                                           int (*)(polysock_handle, int, void *, size_t, size_t *)),
+               "polysock_tls_info: header and IDL disagree (IDL: int polysock_tls_info(polysock_handle self, int what, void *buf, size_t cap, size_t *len))");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&polysock_tls_close),
+                                           int (*)(polysock_handle)),
+               "polysock_tls_close: header and IDL disagree (IDL: int polysock_tls_close(polysock_handle self))");

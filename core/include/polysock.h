@@ -419,6 +419,134 @@ POLYSOCK_EXTERN int polysock_poller_wake(polysock_handle poller);
 POLYSOCK_EXTERN int polysock_poller_fileno(polysock_handle poller, int *fd);
 
 /* ------------------------------------------------------------------------
+ * TLS (OpenSSL 3): connections are handles wrapping a connected socket
+ * handle.  A configuration handle holds the settings; every connection made
+ * from equal settings shares one immutable engine context (built on first
+ * use, cached), so changing a setting later affects only later connections.
+ *
+ * Secure by default: a client verifies the peer's chain against the system
+ * trust store and the host name (SNI sent for names, IP literals checked
+ * against IP SANs and no SNI), with TLS 1.2 as the floor.  The socket's
+ * timeout mode holds through the handshake and every read and write, with
+ * one deadline per call; in non-blocking mode a call that would wait returns
+ * POLYSOCK_ETLS_WANTREAD or POLYSOCK_ETLS_WANTWRITE (poll the socket's
+ * descriptor for that, then repeat the call).  One thread may read while
+ * another writes on the same connection; no lock is held while waiting.
+ * ------------------------------------------------------------------------ */
+
+/* TLS codes, all of class TLS. */
+#define POLYSOCK_ETLS_WANTREAD     (-40001) /* non-blocking: poll for reading, then repeat */
+#define POLYSOCK_ETLS_WANTWRITE    (-40002) /* non-blocking: poll for writing, then repeat */
+#define POLYSOCK_ETLS_CERT_VERIFY  (-40003) /* certificate verify failed (other reason) */
+#define POLYSOCK_ETLS_CERT_UNTRUSTED (-40004) /* no trusted issuer: self-signed or unknown CA */
+#define POLYSOCK_ETLS_CERT_EXPIRED (-40005) /* certificate expired or not yet valid */
+#define POLYSOCK_ETLS_CERT_HOSTNAME (-40006) /* certificate does not match the host name */
+#define POLYSOCK_ETLS_HANDSHAKE    (-40007) /* handshake failed (alert, no shared cipher, ...) */
+#define POLYSOCK_ETLS_VERSION      (-40008) /* peer offered only protocol versions below the floor */
+#define POLYSOCK_ETLS_PROTOCOL     (-40009) /* protocol violation (plaintext, bad record, ...) */
+#define POLYSOCK_ETLS_EOF          (-40010) /* connection closed without close_notify */
+#define POLYSOCK_ETLS_NONAME       (-40011) /* client wrap with verification and no host name */
+#define POLYSOCK_ETLS_CONFIG       (-40012) /* bad certificate, key or CA file content */
+#define POLYSOCK_ETLS_CLOSED       (-40013) /* write after close_notify, or I/O before/after a failed handshake */
+
+/* Protocol versions (tls_config_set_min_version; TLS_INFO_VERSION text). */
+#define POLYSOCK_TLS_VERSION_1_2 0x0303
+#define POLYSOCK_TLS_VERSION_1_3 0x0304
+
+/* What polysock_tls_info returns. */
+#define POLYSOCK_TLS_INFO_VERSION         1  /* "TLSv1.3" */
+#define POLYSOCK_TLS_INFO_CIPHER          2  /* "TLS_AES_256_GCM_SHA384" */
+#define POLYSOCK_TLS_INFO_ALPN            3  /* selected protocol, empty if none */
+#define POLYSOCK_TLS_INFO_PEER_CERT       4  /* peer certificate, DER; empty if none */
+#define POLYSOCK_TLS_INFO_SUBJECT_ONELINE 5  /* "/C=US/ST=.../CN=..."; for display only */
+#define POLYSOCK_TLS_INFO_ISSUER_ONELINE  6
+#define POLYSOCK_TLS_INFO_SUBJECT_RFC4514 7  /* "CN=example.com,O=Example" */
+#define POLYSOCK_TLS_INFO_ISSUER_RFC4514  8
+#define POLYSOCK_TLS_INFO_SUBJECT_FIELDS  9  /* structured form, see below */
+#define POLYSOCK_TLS_INFO_ISSUER_FIELDS   10
+#define POLYSOCK_TLS_INFO_ERROR           11 /* the engine's reason for the last TLS error */
+#define POLYSOCK_TLS_INFO_SERVER_HOSTNAME 12 /* name verified / sent as SNI; client: requested SNI on a server */
+
+/* The FIELDS form lists every attribute of the name in certificate order,
+ * one record each: "<rdn index> <attribute long name> <value length>:"
+ * followed by exactly that many value bytes (UTF-8, NUL and every other
+ * byte kept) and "\n".  Attributes with the same rdn index form one
+ * multi-valued RDN.  Long names are those of Python's ssl module
+ * ("commonName", "organizationName"; dotted OID when unknown). */
+
+/* A configuration: server != 0 for accepting side.  Defaults: client
+ * verifies (system trust store, host name), server requests no client
+ * certificate, minimum TLS 1.2, no ALPN, unexpected EOF is an error. */
+POLYSOCK_EXTERN int polysock_tls_config_new(int server, polysock_handle *cfg);
+POLYSOCK_EXTERN int polysock_tls_config_close(polysock_handle cfg);
+/* Client only (EVALUE on a server config): verify = 0 turns off both chain
+ * and host-name verification. */
+POLYSOCK_EXTERN int polysock_tls_config_set_verify(polysock_handle cfg, int verify);
+/* Trust these instead of the system store: a PEM file, a hashed directory,
+ * or both (NULL for either).  Missing files are OS errors (-ENOENT). */
+POLYSOCK_EXTERN int polysock_tls_config_set_ca(polysock_handle cfg,
+                                               const char *cafile,
+                                               const char *capath);
+/* Own certificate chain (PEM) and private key (PEM; NULL: in certfile).
+ * Required for a server; a client presents it when asked.  Files are read
+ * and checked now: missing files are OS errors, bad PEM or a key that does
+ * not match is POLYSOCK_ETLS_CONFIG. */
+POLYSOCK_EXTERN int polysock_tls_config_set_certificate(polysock_handle cfg,
+                                                        const char *certfile,
+                                                        const char *keyfile);
+/* Server only: require (1) a client certificate verified against the CA
+ * setting, or not (0, default). */
+POLYSOCK_EXTERN int polysock_tls_config_set_require_client_cert(polysock_handle cfg,
+                                                                int require);
+/* ALPN protocols, comma-separated in preference order ("h2,http/1.1");
+ * NULL or "" clears.  Each name is 1..255 bytes (else EVALUE).  A client
+ * offers them, a server selects the first of its list the client offers. */
+POLYSOCK_EXTERN int polysock_tls_config_set_alpn(polysock_handle cfg,
+                                                 const char *protocols);
+/* POLYSOCK_TLS_VERSION_1_2 (default) or _1_3; anything lower is EVALUE. */
+POLYSOCK_EXTERN int polysock_tls_config_set_min_version(polysock_handle cfg,
+                                                        int version);
+/* allow != 0: a bare TCP FIN reads as a clean EOF instead of
+ * POLYSOCK_ETLS_EOF (for peers that never send close_notify). */
+POLYSOCK_EXTERN int polysock_tls_config_set_allow_unexpected_eof(polysock_handle cfg,
+                                                                 int allow);
+
+/* A connection over sock (which must stay open; it is not closed with the
+ * connection).  Client: server_hostname names the peer for verification
+ * and SNI; NULL uses the host string of the socket's last connect; "" is
+ * EVALUE; with no name known and verification on, POLYSOCK_ETLS_NONAME.
+ * Server: server_hostname must be NULL.  No I/O happens here. */
+POLYSOCK_EXTERN int polysock_tls_new(polysock_handle sock, polysock_handle cfg,
+                                     const char *server_hostname,
+                                     polysock_handle *tls);
+/* Blocking.  Run the handshake under the socket's timeout mode.  Repeat
+ * after POLYSOCK_ETLS_WANTREAD/WANTWRITE in non-blocking mode.  0 when
+ * already done. */
+POLYSOCK_EXTERN int polysock_tls_handshake(polysock_handle tls);
+/* Blocking.  Between 1 and len bytes once any are available (handshake
+ * first if not done); *nread = 0 at a clean EOF (close_notify). */
+POLYSOCK_EXTERN int polysock_tls_read(polysock_handle tls, void *buf, size_t len,
+                                      size_t *nread);
+/* Blocking.  In blocking and timeout mode writes all of buf against one
+ * deadline (*nsent says how much went, also on failure); in non-blocking
+ * mode as much as fits now (WANTWRITE if nothing did). */
+POLYSOCK_EXTERN int polysock_tls_write(polysock_handle tls, const void *buf,
+                                       size_t len, size_t *nsent);
+/* Bytes already decrypted and buffered, readable without waiting. */
+POLYSOCK_EXTERN int polysock_tls_pending(polysock_handle tls, size_t *count);
+/* The length of an info item (see POLYSOCK_TLS_INFO_*), 0 when there is
+ * none (no peer certificate, handshake not done, no error). */
+POLYSOCK_EXTERN int polysock_tls_info_len(polysock_handle tls, int what,
+                                          size_t *len);
+/* Copy an info item (no NUL added); POLYSOCK_ETOOSMALL when cap is less
+ * than its length. */
+POLYSOCK_EXTERN int polysock_tls_info(polysock_handle tls, int what, void *buf,
+                                      size_t cap, size_t *len);
+/* Send close_notify if the connection is healthy (one attempt, no wait),
+ * then free the connection.  The socket stays open. */
+POLYSOCK_EXTERN int polysock_tls_close(polysock_handle tls);
+
+/* ------------------------------------------------------------------------
  * Accounting: what the library holds right now, so tests can prove that
  * nothing leaked.
  * ------------------------------------------------------------------------ */

@@ -4,11 +4,11 @@
 
 exports.name = 'polysock';
 exports.version = '0.1.0';
-exports.fingerprint = 'f2dbf023249a707d';
+exports.fingerprint = 'cadad891c522c525';
 
 // Platform constants: every name of the library's table with one of these
 // prefixes (a prefix may be a whole name).
-exports.constgroups = ['AF_', 'SOCK_', 'SO_', 'SOMAXCONN', 'MSG_', 'SOL_', 'IPPROTO_', 'IPPORT_', 'INADDR_', 'IP_', 'IPV6_', 'EAI_', 'AI_', 'NI_', 'TCP_', 'SHUT_', 'POLYSOCK_POLL'];
+exports.constgroups = ['AF_', 'SOCK_', 'SO_', 'SOMAXCONN', 'MSG_', 'SOL_', 'IPPROTO_', 'IPPORT_', 'INADDR_', 'IP_', 'IPV6_', 'EAI_', 'AI_', 'NI_', 'TCP_', 'SHUT_', 'POLYSOCK_POLL', 'POLYSOCK_TLS_'];
 
 exports.errclasses = {
     none: 0,
@@ -50,6 +50,19 @@ exports.errors = {
     EWRONGKIND: -30022,
     EADDRTYPE: -30023,
     EFAMILYMISMATCH: -30024,
+    ETLS_WANTREAD: -40001,
+    ETLS_WANTWRITE: -40002,
+    ETLS_CERT_VERIFY: -40003,
+    ETLS_CERT_UNTRUSTED: -40004,
+    ETLS_CERT_EXPIRED: -40005,
+    ETLS_CERT_HOSTNAME: -40006,
+    ETLS_HANDSHAKE: -40007,
+    ETLS_VERSION: -40008,
+    ETLS_PROTOCOL: -40009,
+    ETLS_EOF: -40010,
+    ETLS_NONAME: -40011,
+    ETLS_CONFIG: -40012,
+    ETLS_CLOSED: -40013,
 };
 
 // Record layouts: size, and per field [offset, kind, array length].
@@ -175,6 +188,23 @@ exports.signatures = [
     ['poller_wait', 'int', 'u64', 'ptr', 'size', 'double', 'ptr'],
     ['poller_wake', 'int', 'u64'],
     ['poller_fileno', 'int', 'u64', 'ptr'],
+    ['tls_config_new', 'int', 'int', 'ptr'],
+    ['tls_config_close', 'int', 'u64'],
+    ['tls_config_set_verify', 'int', 'u64', 'int'],
+    ['tls_config_set_ca', 'int', 'u64', 'str', 'str'],
+    ['tls_config_set_certificate', 'int', 'u64', 'str', 'str'],
+    ['tls_config_set_require_client_cert', 'int', 'u64', 'int'],
+    ['tls_config_set_alpn', 'int', 'u64', 'str'],
+    ['tls_config_set_min_version', 'int', 'u64', 'int'],
+    ['tls_config_set_allow_unexpected_eof', 'int', 'u64', 'int'],
+    ['tls_new', 'int', 'u64', 'u64', 'str', 'ptr'],
+    ['tls_handshake', 'int', 'u64'],
+    ['tls_read', 'int', 'u64', 'ptr', 'size', 'ptr'],
+    ['tls_write', 'int', 'u64', 'ptr', 'size', 'ptr'],
+    ['tls_pending', 'int', 'u64', 'ptr'],
+    ['tls_info_len', 'int', 'u64', 'int', 'ptr'],
+    ['tls_info', 'int', 'u64', 'int', 'ptr', 'size', 'ptr'],
+    ['tls_close', 'int', 'u64'],
 ];
 
 // Members written by hand in sugar.js: [owner (null: the module), name].
@@ -215,6 +245,12 @@ exports.build = function build(N, rt) {
     const $park_hostent = $hooks_hostent && $hooks_hostent.park ? $hooks_hostent.park : null;
     const $hooks_addrinfo = rt.hooks.addrinfo || null;
     const $park_addrinfo = $hooks_addrinfo && $hooks_addrinfo.park ? $hooks_addrinfo.park : null;
+    const $reg_tls_config = new FinalizationRegistry(($h) => N.tls_config_close($h));
+    const $hooks_tls_config = rt.hooks.tls_config || null;
+    const $park_tls_config = $hooks_tls_config && $hooks_tls_config.park ? $hooks_tls_config.park : null;
+    const $reg_tls = new FinalizationRegistry(($h) => N.tls_close($h));
+    const $hooks_tls = rt.hooks.tls || null;
+    const $park_tls = $hooks_tls && $hooks_tls.park ? $hooks_tls.park : null;
 
     // Record codecs.
     function $dec_event($b, $o) {
@@ -317,6 +353,13 @@ exports.build = function build(N, rt) {
     const $poller_new_s0 = Buffer.alloc(8);
     const $poller_wait_s4 = Buffer.alloc(8);
     const $poller_fileno_s1 = Buffer.alloc(8);
+    const $tls_config_new_s1 = Buffer.alloc(8);
+    const $tls_new_s3 = Buffer.alloc(8);
+    const $tls_read_s3 = Buffer.alloc(8);
+    const $tls_write_s3 = Buffer.alloc(8);
+    const $tls_pending_s1 = Buffer.alloc(8);
+    const $tls_info_len_s2 = Buffer.alloc(8);
+    const $tls_info_s4 = Buffer.alloc(8);
 
     // One core per fn: convert, call, check, convert back.
     function _version() {
@@ -1615,6 +1658,251 @@ exports.build = function build(N, rt) {
         }
         return $a1.readInt32LE(0);
     }
+    function _tls_config_new(server) {
+        const $a0 = server === undefined ? 0 : toInt(server, 'server');
+        const $a1 = $tls_config_new_s1;
+        const $rc = N.tls_config_new($a0, $a1);
+        if ($rc !== 0) {
+            throw error($rc, 'tls_config_new');
+        }
+        return u64($a1, 0);
+    }
+    function _tls_config_close(self) {
+        const $a0 = toHandle(self, 'self');
+        const $rc = N.tls_config_close($a0);
+        if ($rc !== 0) {
+            throw error($rc, 'tls_config_close');
+        }
+        return undefined;
+    }
+    function _tls_config_set_verify(self, verify) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toInt(verify, 'verify');
+        const $rc = N.tls_config_set_verify($a0, $a1);
+        if ($rc !== 0) {
+            throw error($rc, 'tls_config_set_verify');
+        }
+        return undefined;
+    }
+    function _tls_config_set_ca(self, cafile, capath) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toStr(cafile, 'cafile', true);
+        const $a2 = toStr(capath, 'capath', true);
+        const $rc = N.tls_config_set_ca($a0, $a1, $a2);
+        if ($rc !== 0) {
+            throw error($rc, 'tls_config_set_ca');
+        }
+        return undefined;
+    }
+    function _tls_config_set_certificate(self, certfile, keyfile) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toStr(certfile, 'certfile', false);
+        const $a2 = toStr(keyfile, 'keyfile', true);
+        const $rc = N.tls_config_set_certificate($a0, $a1, $a2);
+        if ($rc !== 0) {
+            throw error($rc, 'tls_config_set_certificate');
+        }
+        return undefined;
+    }
+    function _tls_config_set_require_client_cert(self, require) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toInt(require, 'require');
+        const $rc = N.tls_config_set_require_client_cert($a0, $a1);
+        if ($rc !== 0) {
+            throw error($rc, 'tls_config_set_require_client_cert');
+        }
+        return undefined;
+    }
+    function _tls_config_set_alpn(self, protocols) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toStr(protocols, 'protocols', true);
+        const $rc = N.tls_config_set_alpn($a0, $a1);
+        if ($rc !== 0) {
+            throw error($rc, 'tls_config_set_alpn');
+        }
+        return undefined;
+    }
+    function _tls_config_set_min_version(self, version) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toInt(version, 'version');
+        const $rc = N.tls_config_set_min_version($a0, $a1);
+        if ($rc !== 0) {
+            throw error($rc, 'tls_config_set_min_version');
+        }
+        return undefined;
+    }
+    function _tls_config_set_allow_unexpected_eof(self, allow) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toInt(allow, 'allow');
+        const $rc = N.tls_config_set_allow_unexpected_eof($a0, $a1);
+        if ($rc !== 0) {
+            throw error($rc, 'tls_config_set_allow_unexpected_eof');
+        }
+        return undefined;
+    }
+    function _tls_new(sock, cfg, server_hostname) {
+        const $a0 = toHandle(sock, 'sock');
+        const $a1 = toHandle(cfg, 'cfg');
+        const $a2 = toStr(server_hostname, 'server_hostname', true);
+        const $a3 = $tls_new_s3;
+        const $rc = N.tls_new($a0, $a1, $a2, $a3);
+        if ($rc !== 0) {
+            throw error($rc, 'tls_new');
+        }
+        return u64($a3, 0);
+    }
+    function _tls_handshake(again, self) {
+        const $a0 = toHandle(self, 'self');
+        const $rc = N.tls_handshake($a0);
+        if ($rc !== 0) {
+            if (again && wouldBlock($rc)) {
+                state.rc = $rc;
+                return AGAIN;
+            }
+            throw error($rc, 'tls_handshake');
+        }
+        return undefined;
+    }
+    function _tls_handshake_async(again, cb, self) {
+        const $a0 = toHandle(self, 'self');
+        N.tls_handshake.async($a0, ($e, $rc) => {
+            if ($e) return cb($e);
+            let $r;
+            try {
+                if ($rc !== 0) {
+                    if (again && wouldBlock($rc)) {
+                        state.rc = $rc;
+                        $r = AGAIN;
+                        return cb(null, $r);
+                    }
+                    throw error($rc, 'tls_handshake');
+                }
+                $r = undefined;
+            } catch ($x) {
+                return cb($x);
+            }
+            cb(null, $r);
+        });
+    }
+    function _tls_read(again, self, len) {
+        const $a0 = toHandle(self, 'self');
+        const $a2 = toCap(len, 'len');
+        const $a1 = outBuf($a2, 1, false);
+        const $a3 = $tls_read_s3;
+        const $rc = N.tls_read($a0, $a1, $a2, $a3);
+        if ($rc !== 0) {
+            if (again && wouldBlock($rc)) {
+                state.rc = $rc;
+                return AGAIN;
+            }
+            throw error($rc, 'tls_read');
+        }
+        return fit($a1, u64($a3, 0));
+    }
+    function _tls_read_async(again, cb, self, len) {
+        const $a0 = toHandle(self, 'self');
+        const $a2 = toCap(len, 'len');
+        const $a1 = outBuf($a2, 1, false);
+        const $a3 = Buffer.alloc(8);
+        N.tls_read.async($a0, $a1, $a2, $a3, ($e, $rc) => {
+            if ($e) return cb($e);
+            let $r;
+            try {
+                if ($rc !== 0) {
+                    if (again && wouldBlock($rc)) {
+                        state.rc = $rc;
+                        $r = AGAIN;
+                        return cb(null, $r);
+                    }
+                    throw error($rc, 'tls_read');
+                }
+                $r = fit($a1, u64($a3, 0));
+            } catch ($x) {
+                return cb($x);
+            }
+            cb(null, $r);
+        });
+    }
+    function _tls_write(again, self, buf) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toBytes(buf, 'buf');
+        const $a2 = bytesLen($a1);
+        const $a3 = $tls_write_s3;
+        const $rc = N.tls_write($a0, $a1, $a2, $a3);
+        if ($rc !== 0) {
+            if (again && wouldBlock($rc)) {
+                state.rc = $rc;
+                state.partial = u64($a3, 0);
+                return AGAIN;
+            }
+            throw partialError($rc, 'tls_write', u64($a3, 0));
+        }
+        return undefined;
+    }
+    function _tls_write_async(again, cb, self, buf) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toBytes(buf, 'buf');
+        const $a2 = bytesLen($a1);
+        const $a3 = Buffer.alloc(8);
+        N.tls_write.async($a0, $a1, $a2, $a3, ($e, $rc) => {
+            if ($e) return cb($e);
+            let $r;
+            try {
+                if ($rc !== 0) {
+                    if (again && wouldBlock($rc)) {
+                        state.rc = $rc;
+                        state.partial = u64($a3, 0);
+                        $r = AGAIN;
+                        return cb(null, $r);
+                    }
+                    throw partialError($rc, 'tls_write', u64($a3, 0));
+                }
+                $r = undefined;
+            } catch ($x) {
+                return cb($x);
+            }
+            cb(null, $r);
+        });
+    }
+    function _tls_pending(self) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = $tls_pending_s1;
+        const $rc = N.tls_pending($a0, $a1);
+        if ($rc !== 0) {
+            throw error($rc, 'tls_pending');
+        }
+        return u64($a1, 0);
+    }
+    function _tls_info_len(self, what) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toInt(what, 'what');
+        const $a2 = $tls_info_len_s2;
+        const $rc = N.tls_info_len($a0, $a1, $a2);
+        if ($rc !== 0) {
+            throw error($rc, 'tls_info_len');
+        }
+        return u64($a2, 0);
+    }
+    function _tls_info(self, what, cap) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toInt(what, 'what');
+        const $a3 = toCap(cap, 'cap');
+        const $a2 = outBuf($a3, 1, false);
+        const $a4 = $tls_info_s4;
+        const $rc = N.tls_info($a0, $a1, $a2, $a3, $a4);
+        if ($rc !== 0) {
+            throw error($rc, 'tls_info');
+        }
+        return fit($a2, u64($a4, 0));
+    }
+    function _tls_close(self) {
+        const $a0 = toHandle(self, 'self');
+        const $rc = N.tls_close($a0);
+        if ($rc !== 0) {
+            throw error($rc, 'tls_close');
+        }
+        return undefined;
+    }
 
     // Out handles wrapped into objects.
     function $wrap_gethostbyname_ex_sync($r) {
@@ -1678,6 +1966,18 @@ exports.build = function build(N, rt) {
     }
     function $wrap_poller_new_promises($r) {
         return new PPoller($r);
+    }
+    function $wrap_tls_config_new_sync($r) {
+        return new Tls_config($r);
+    }
+    function $wrap_tls_config_new_promises($r) {
+        return new PTls_config($r);
+    }
+    function $wrap_tls_new_sync($r) {
+        return new Tls($r);
+    }
+    function $wrap_tls_new_promises($r) {
+        return new PTls($r);
     }
 
     // The synchronous API.
@@ -1836,11 +2136,80 @@ exports.build = function build(N, rt) {
         }
     }
     Object.defineProperty(Addrinfo.prototype, 'handle', { get() { return this._h; } });
+    class Tls_config {
+        constructor(handle) {
+            this._h = handle;
+            this._closed = false;
+            $reg_tls_config.register(this, handle, this);
+        }
+        close() {
+            if (this._closed) return;
+            this._closed = true;
+            $reg_tls_config.unregister(this);
+            return _tls_config_close(this._h);
+        }
+        set_verify(verify) {
+            return _tls_config_set_verify(this._h, verify);
+        }
+        set_ca(cafile, capath) {
+            return _tls_config_set_ca(this._h, cafile, capath);
+        }
+        set_certificate(certfile, keyfile) {
+            return _tls_config_set_certificate(this._h, certfile, keyfile);
+        }
+        set_require_client_cert(require) {
+            return _tls_config_set_require_client_cert(this._h, require);
+        }
+        set_alpn(protocols) {
+            return _tls_config_set_alpn(this._h, protocols);
+        }
+        set_min_version(version) {
+            return _tls_config_set_min_version(this._h, version);
+        }
+        set_allow_unexpected_eof(allow) {
+            return _tls_config_set_allow_unexpected_eof(this._h, allow);
+        }
+    }
+    Object.defineProperty(Tls_config.prototype, 'handle', { get() { return this._h; } });
+    class Tls {
+        constructor(handle) {
+            this._h = handle;
+            this._closed = false;
+            $reg_tls.register(this, handle, this);
+        }
+        handshake() {
+            return _tls_handshake(false, this._h);
+        }
+        read(len) {
+            return _tls_read(false, this._h, len);
+        }
+        write(buf) {
+            return _tls_write(false, this._h, buf);
+        }
+        pending() {
+            return _tls_pending(this._h);
+        }
+        info_len(what) {
+            return _tls_info_len(this._h, what);
+        }
+        info(what, cap) {
+            return _tls_info(this._h, what, cap);
+        }
+        close() {
+            if (this._closed) return;
+            this._closed = true;
+            $reg_tls.unregister(this);
+            return _tls_close(this._h);
+        }
+    }
+    Object.defineProperty(Tls.prototype, 'handle', { get() { return this._h; } });
     const sync = {
         Socket: Socket,
         Poller: Poller,
         Hostent: Hostent,
         Addrinfo: Addrinfo,
+        Tls_config: Tls_config,
+        Tls: Tls,
         version() {
             return _version();
         },
@@ -1972,6 +2341,12 @@ exports.build = function build(N, rt) {
         },
         poller_new() {
             return $wrap_poller_new_sync(_poller_new());
+        },
+        tls_config_new(server) {
+            return $wrap_tls_config_new_sync(_tls_config_new(server));
+        },
+        tls_new(sock, cfg, server_hostname) {
+            return $wrap_tls_new_sync(_tls_new(sock, cfg, server_hostname));
         },
     };
 
@@ -2277,11 +2652,138 @@ exports.build = function build(N, rt) {
         }
     }
     Object.defineProperty(PAddrinfo.prototype, 'handle', { get() { return this._h; } });
+    class PTls_config {
+        constructor(handle) {
+            this._h = handle;
+            this._closed = false;
+            $reg_tls_config.register(this, handle, this);
+            if ($hooks_tls_config && $hooks_tls_config.adopt) $hooks_tls_config.adopt(this);
+        }
+        close() {
+            if (this._closed) return Promise.resolve();
+            if ($hooks_tls_config && $hooks_tls_config.closing) $hooks_tls_config.closing(this);
+            this._closed = true;
+            $reg_tls_config.unregister(this);
+            try {
+                return Promise.resolve(_tls_config_close(this._h));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        }
+        set_verify(verify) {
+            try {
+                return Promise.resolve(_tls_config_set_verify(this._h, verify));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        }
+        set_ca(cafile, capath) {
+            try {
+                return Promise.resolve(_tls_config_set_ca(this._h, cafile, capath));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        }
+        set_certificate(certfile, keyfile) {
+            try {
+                return Promise.resolve(_tls_config_set_certificate(this._h, certfile, keyfile));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        }
+        set_require_client_cert(require) {
+            try {
+                return Promise.resolve(_tls_config_set_require_client_cert(this._h, require));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        }
+        set_alpn(protocols) {
+            try {
+                return Promise.resolve(_tls_config_set_alpn(this._h, protocols));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        }
+        set_min_version(version) {
+            try {
+                return Promise.resolve(_tls_config_set_min_version(this._h, version));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        }
+        set_allow_unexpected_eof(allow) {
+            try {
+                return Promise.resolve(_tls_config_set_allow_unexpected_eof(this._h, allow));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        }
+    }
+    Object.defineProperty(PTls_config.prototype, 'handle', { get() { return this._h; } });
+    class PTls {
+        constructor(handle) {
+            this._h = handle;
+            this._closed = false;
+            $reg_tls.register(this, handle, this);
+            if ($hooks_tls && $hooks_tls.adopt) $hooks_tls.adopt(this);
+        }
+        handshake() {
+            const $h = this._h;
+            if ($park_tls) return $park_tls(this, 'handshake', () => _tls_handshake(true, $h), null, null, false);
+            return pool(($cb) => _tls_handshake_async(false, $cb, $h), null);
+        }
+        read(len) {
+            const $h = this._h;
+            if ($park_tls) return $park_tls(this, 'read', () => _tls_read(true, $h, len), null, null, false);
+            return pool(($cb) => _tls_read_async(false, $cb, $h, len), null);
+        }
+        write(buf) {
+            const $h = this._h;
+            if ($park_tls) return $park_tls(this, 'write', ($o) => _tls_write(true, $h, $o === 0 ? buf : skip(buf, $o, 'buf')), null, null, true);
+            return pool(($cb) => _tls_write_async(false, $cb, $h, buf), null);
+        }
+        pending() {
+            try {
+                return Promise.resolve(_tls_pending(this._h));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        }
+        info_len(what) {
+            try {
+                return Promise.resolve(_tls_info_len(this._h, what));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        }
+        info(what, cap) {
+            try {
+                return Promise.resolve(_tls_info(this._h, what, cap));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        }
+        close() {
+            if (this._closed) return Promise.resolve();
+            if ($hooks_tls && $hooks_tls.closing) $hooks_tls.closing(this);
+            this._closed = true;
+            $reg_tls.unregister(this);
+            try {
+                return Promise.resolve(_tls_close(this._h));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        }
+    }
+    Object.defineProperty(PTls.prototype, 'handle', { get() { return this._h; } });
     const promises = {
         Socket: PSocket,
         Poller: PPoller,
         Hostent: PHostent,
         Addrinfo: PAddrinfo,
+        Tls_config: PTls_config,
+        Tls: PTls,
         version() {
             try {
                 return Promise.resolve(_version());
@@ -2554,6 +3056,20 @@ exports.build = function build(N, rt) {
                 return Promise.reject($e);
             }
         },
+        tls_config_new(server) {
+            try {
+                return Promise.resolve($wrap_tls_config_new_promises(_tls_config_new(server)));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        },
+        tls_new(sock, cfg, server_hostname) {
+            try {
+                return Promise.resolve($wrap_tls_new_promises(_tls_new(sock, cfg, server_hostname)));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        },
     };
 
     // The handle-level layer: every fn by its C name, handles as numbers.
@@ -2811,6 +3327,57 @@ exports.build = function build(N, rt) {
         poller_fileno(self) {
             return _poller_fileno(self);
         },
+        tls_config_new(server) {
+            return _tls_config_new(server);
+        },
+        tls_config_close(self) {
+            return _tls_config_close(self);
+        },
+        tls_config_set_verify(self, verify) {
+            return _tls_config_set_verify(self, verify);
+        },
+        tls_config_set_ca(self, cafile, capath) {
+            return _tls_config_set_ca(self, cafile, capath);
+        },
+        tls_config_set_certificate(self, certfile, keyfile) {
+            return _tls_config_set_certificate(self, certfile, keyfile);
+        },
+        tls_config_set_require_client_cert(self, require) {
+            return _tls_config_set_require_client_cert(self, require);
+        },
+        tls_config_set_alpn(self, protocols) {
+            return _tls_config_set_alpn(self, protocols);
+        },
+        tls_config_set_min_version(self, version) {
+            return _tls_config_set_min_version(self, version);
+        },
+        tls_config_set_allow_unexpected_eof(self, allow) {
+            return _tls_config_set_allow_unexpected_eof(self, allow);
+        },
+        tls_new(sock, cfg, server_hostname) {
+            return _tls_new(sock, cfg, server_hostname);
+        },
+        tls_handshake(self) {
+            return _tls_handshake(false, self);
+        },
+        tls_read(self, len) {
+            return _tls_read(false, self, len);
+        },
+        tls_write(self, buf) {
+            return _tls_write(false, self, buf);
+        },
+        tls_pending(self) {
+            return _tls_pending(self);
+        },
+        tls_info_len(self, what) {
+            return _tls_info_len(self, what);
+        },
+        tls_info(self, what, cap) {
+            return _tls_info(self, what, cap);
+        },
+        tls_close(self) {
+            return _tls_close(self);
+        },
     };
     // The asynchronous twins, by fn name (the Promise API's poller waits with one).
     const asyncRaw = {
@@ -2833,6 +3400,9 @@ exports.build = function build(N, rt) {
         sendall: _sendall_async,
         sendto: _sendto_async,
         poller_wait: _poller_wait_async,
+        tls_handshake: _tls_handshake_async,
+        tls_read: _tls_read_async,
+        tls_write: _tls_write_async,
     };
     return { raw, sync, promises, asyncRaw };
 };

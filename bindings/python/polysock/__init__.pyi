@@ -27,7 +27,7 @@ class sslerror(OSError): ...
 # every name starting with one of the IDL's groups:
 #  AF_ SOCK_ SO_ SOMAXCONN MSG_ SOL_ IPPROTO_ IPPORT_
 #  INADDR_ IP_ IPV6_ EAI_ AI_ NI_ TCP_ SHUT_
-#  POLYSOCK_POLL
+#  POLYSOCK_POLL POLYSOCK_TLS_
 AF_INET: int
 AF_INET6: int
 AF_UNIX: int

@@ -124,6 +124,23 @@ _c_poller_remove = _lib.polysock_poller_remove
 _c_poller_wait = _lib.polysock_poller_wait
 _c_poller_wake = _lib.polysock_poller_wake
 _c_poller_fileno = _lib.polysock_poller_fileno
+_c_tls_config_new = _lib.polysock_tls_config_new
+_c_tls_config_close = _lib.polysock_tls_config_close
+_c_tls_config_set_verify = _lib.polysock_tls_config_set_verify
+_c_tls_config_set_ca = _lib.polysock_tls_config_set_ca
+_c_tls_config_set_certificate = _lib.polysock_tls_config_set_certificate
+_c_tls_config_set_require_client_cert = _lib.polysock_tls_config_set_require_client_cert
+_c_tls_config_set_alpn = _lib.polysock_tls_config_set_alpn
+_c_tls_config_set_min_version = _lib.polysock_tls_config_set_min_version
+_c_tls_config_set_allow_unexpected_eof = _lib.polysock_tls_config_set_allow_unexpected_eof
+_c_tls_new = _lib.polysock_tls_new
+_c_tls_handshake = _lib.polysock_tls_handshake
+_c_tls_read = _lib.polysock_tls_read
+_c_tls_write = _lib.polysock_tls_write
+_c_tls_pending = _lib.polysock_tls_pending
+_c_tls_info_len = _lib.polysock_tls_info_len
+_c_tls_info = _lib.polysock_tls_info
+_c_tls_close = _lib.polysock_tls_close
 
 
 def _cstr(value, fn):
@@ -1587,6 +1604,287 @@ def poller_fileno(handle):
     return _r
 
 
+def tls_config_new(server=0):
+    """A TLS configuration (server != 0: accepting side); secure defaults."""
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    cfg = _s.handle_0
+    _rc = _c_tls_config_new(server, cfg)
+    if _rc:
+        _give(_s)
+        _raise(_rc)
+    _r = cfg[0]
+    _give(_s)
+    return _r
+
+
+def tls_config_close(handle):
+    """Close a TLS configuration; connections made from it keep working."""
+    _rc = _c_tls_config_close(handle)
+    if _rc:
+        _raise(_rc)
+
+
+def tls_config_set_verify(handle, verify):
+    """Client only: verify = 0 turns off certificate and host-name verification."""
+    _rc = _c_tls_config_set_verify(handle, verify)
+    if _rc:
+        _raise(_rc)
+
+
+def tls_config_set_ca(handle, cafile=None, capath=None):
+    """Trust a PEM CA file and/or a hashed CA directory instead of the system store."""
+    cafile = _cstr_or_null(cafile, "tls_config_set_ca")
+    capath = _cstr_or_null(capath, "tls_config_set_ca")
+    _rc = _c_tls_config_set_ca(handle, cafile, capath)
+    if _rc:
+        _raise(_rc)
+
+
+def tls_config_set_certificate(handle, certfile, keyfile=None):
+    """Own certificate chain and private key (PEM; keyfile NULL: in certfile)."""
+    certfile = _cstr(certfile, "tls_config_set_certificate")
+    keyfile = _cstr_or_null(keyfile, "tls_config_set_certificate")
+    _rc = _c_tls_config_set_certificate(handle, certfile, keyfile)
+    if _rc:
+        _raise(_rc)
+
+
+def tls_config_set_require_client_cert(handle, require):
+    """Server only: require a verified client certificate (1) or not (0)."""
+    _rc = _c_tls_config_set_require_client_cert(handle, require)
+    if _rc:
+        _raise(_rc)
+
+
+def tls_config_set_alpn(handle, protocols=None):
+    """ALPN protocols, comma-separated in preference order; \"" clears."""
+    protocols = _cstr_or_null(protocols, "tls_config_set_alpn")
+    _rc = _c_tls_config_set_alpn(handle, protocols)
+    if _rc:
+        _raise(_rc)
+
+
+def tls_config_set_min_version(handle, version):
+    """The lowest protocol version: POLYSOCK_TLS_VERSION_1_2 or _1_3."""
+    _rc = _c_tls_config_set_min_version(handle, version)
+    if _rc:
+        _raise(_rc)
+
+
+def tls_config_set_allow_unexpected_eof(handle, allow):
+    """Read a bare TCP FIN as a clean EOF (1) or as ETLS_EOF (0, default)."""
+    _rc = _c_tls_config_set_allow_unexpected_eof(handle, allow)
+    if _rc:
+        _raise(_rc)
+
+
+def tls_new(sock, cfg, server_hostname=None):
+    """A TLS connection over a connected socket; no I/O yet."""
+    server_hostname = _cstr_or_null(server_hostname, "tls_new")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    tls = _s.handle_0
+    _rc = _c_tls_new(sock, cfg, server_hostname, tls)
+    if _rc:
+        _give(_s)
+        _raise(_rc)
+    _r = tls[0]
+    _give(_s)
+    return _r
+
+
+def tls_handshake(handle):
+    """Run the handshake under the socket's timeout mode."""
+    if _arm:
+        _arm_interrupts()
+    _rc = _c_tls_handshake(handle)
+    while _rc:
+        if _rc != _EINTR:
+            _raise(_rc)
+        _signalled()
+        _rc = _c_tls_handshake(handle)
+
+
+def tls_read(handle, len):
+    """Read between 1 and len bytes; 0 bytes means a clean EOF (close_notify)."""
+    if len < 0:
+        raise _ValueError("negative buffersize in tls_read")
+    if not len:
+        return b""
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    buf = _s.buf if len <= _s.bufcap else _alloc("char[]", len)
+    nread = _s.size_t_0
+    if _arm:
+        _arm_interrupts()
+    _rc = _c_tls_read(handle, buf, len, nread)
+    while _rc:
+        if _rc != _EINTR:
+            _give(_s)
+            _raise(_rc)
+        _signalled()
+        _rc = _c_tls_read(handle, buf, len, nread)
+    _r = _unpack(buf, nread[0])
+    _give(_s)
+    return _r
+
+
+def tls_read_into(handle, buffer, nbytes=0):
+    """Read between 1 and len bytes; 0 bytes means a clean EOF (close_notify).
+
+    Into the caller's writable buffer (nbytes 0: all of it); returns the
+    number of bytes received."""
+    try:
+        buf = _from_buffer("char[]", buffer, True)
+    except (_TypeError, _BufferError):
+        raise _TypeError(_NOT_WRITABLE % ("tls_read_into", _type(buffer).__name__)) from None
+    if not nbytes:
+        nbytes = _len(buf)
+    elif nbytes < 0:
+        raise _ValueError("negative buffersize in tls_read_into")
+    elif nbytes > _len(buf):
+        raise _ValueError("buffer too small for requested bytes")
+    if not nbytes:
+        return 0
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    nread = _s.size_t_0
+    if _arm:
+        _arm_interrupts()
+    _rc = _c_tls_read(handle, buf, nbytes, nread)
+    while _rc:
+        if _rc != _EINTR:
+            _give(_s)
+            _raise(_rc)
+        _signalled()
+        _rc = _c_tls_read(handle, buf, nbytes, nread)
+    _r = nread[0]
+    _give(_s)
+    return _r
+
+
+def tls_write(handle, buf):
+    """Write the data (all of it unless non-blocking); returns how much was written."""
+    if _type(buf) is not _bytes:
+        buf = _from_buffer(buf)
+    len = _len(buf)
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    nsent = _s.size_t_0
+    if _arm:
+        _arm_interrupts()
+    _rc = _c_tls_write(handle, buf, len, nsent)
+    if _rc:
+        _done = 0
+        while _rc == _EINTR:
+            _done += nsent[0]
+            _signalled()
+            _rc = _c_tls_write(handle, _offset(buf, _done), len - _done, nsent)
+        if _rc:
+            _done += nsent[0]
+            _give(_s)
+            _raise_partial(_rc, _done)
+    _give(_s)
+
+
+def tls_pending(handle):
+    """Bytes decrypted and buffered, readable without waiting."""
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    count = _s.size_t_0
+    _rc = _c_tls_pending(handle, count)
+    if _rc:
+        _give(_s)
+        _raise(_rc)
+    _r = count[0]
+    _give(_s)
+    return _r
+
+
+def tls_info_len(handle, what):
+    """The length of an info item (POLYSOCK_TLS_INFO_*), 0 when there is none."""
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    len = _s.size_t_0
+    _rc = _c_tls_info_len(handle, what, len)
+    if _rc:
+        _give(_s)
+        _raise(_rc)
+    _r = len[0]
+    _give(_s)
+    return _r
+
+
+def tls_info(handle, what, cap):
+    """Copy an info item; ETOOSMALL when cap is less than its length."""
+    if cap < 0:
+        raise _ValueError("negative buffersize in tls_info")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    buf = _s.buf if cap <= _s.bufcap else _alloc("char[]", cap)
+    len = _s.size_t_0
+    _rc = _c_tls_info(handle, what, buf, cap, len)
+    if _rc:
+        _give(_s)
+        _raise(_rc)
+    _r = _unpack(buf, len[0])
+    _give(_s)
+    return _r
+
+
+def tls_info_into(handle, what, buffer, nbytes=0):
+    """Copy an info item; ETOOSMALL when cap is less than its length.
+
+    Into the caller's writable buffer (nbytes 0: all of it); returns the
+    number of bytes received."""
+    try:
+        buf = _from_buffer("char[]", buffer, True)
+    except (_TypeError, _BufferError):
+        raise _TypeError(_NOT_WRITABLE % ("tls_info_into", _type(buffer).__name__)) from None
+    if not nbytes:
+        nbytes = _len(buf)
+    elif nbytes < 0:
+        raise _ValueError("negative buffersize in tls_info_into")
+    elif nbytes > _len(buf):
+        raise _ValueError("buffer too small for requested bytes")
+    try:
+        _s = _take()
+    except IndexError:
+        _s = _Scratch()
+    len = _s.size_t_0
+    _rc = _c_tls_info(handle, what, buf, nbytes, len)
+    if _rc:
+        _give(_s)
+        _raise(_rc)
+    _r = len[0]
+    _give(_s)
+    return _r
+
+
+def tls_close(handle):
+    """Send close_notify if the connection is healthy, then free it; the socket stays open."""
+    _rc = _c_tls_close(handle)
+    if _rc:
+        _raise(_rc)
+
+
 
 class SocketMethods:
     """The methods of a socket (A socket object.).
@@ -2310,3 +2608,256 @@ class AddrinfoMethods:
         _r = (family[0], socktype[0], proto[0], _text(canonname), _addr.from_c(addr))
         _give(_s)
         return _r
+
+
+
+class TlsConfigMethods:
+    """The methods of a tls_config (A TLS configuration; equal settings share one engine context.).
+
+    A subclass provides _handle (and _family where a method takes an
+    address).
+    """
+
+    __slots__ = ()
+
+    def close(self):
+        """Close a TLS configuration; connections made from it keep working."""
+        _rc = _c_tls_config_close(self._handle)
+        if _rc:
+            _raise(_rc)
+
+    def set_verify(self, verify, /):
+        """Client only: verify = 0 turns off certificate and host-name verification."""
+        _rc = _c_tls_config_set_verify(self._handle, verify)
+        if _rc:
+            _raise(_rc)
+
+    def set_ca(self, cafile=None, capath=None, /):
+        """Trust a PEM CA file and/or a hashed CA directory instead of the system store."""
+        cafile = _cstr_or_null(cafile, "tls_config_set_ca")
+        capath = _cstr_or_null(capath, "tls_config_set_ca")
+        _rc = _c_tls_config_set_ca(self._handle, cafile, capath)
+        if _rc:
+            _raise(_rc)
+
+    def set_certificate(self, certfile, keyfile=None, /):
+        """Own certificate chain and private key (PEM; keyfile NULL: in certfile)."""
+        certfile = _cstr(certfile, "tls_config_set_certificate")
+        keyfile = _cstr_or_null(keyfile, "tls_config_set_certificate")
+        _rc = _c_tls_config_set_certificate(self._handle, certfile, keyfile)
+        if _rc:
+            _raise(_rc)
+
+    def set_require_client_cert(self, require, /):
+        """Server only: require a verified client certificate (1) or not (0)."""
+        _rc = _c_tls_config_set_require_client_cert(self._handle, require)
+        if _rc:
+            _raise(_rc)
+
+    def set_alpn(self, protocols=None, /):
+        """ALPN protocols, comma-separated in preference order; \"" clears."""
+        protocols = _cstr_or_null(protocols, "tls_config_set_alpn")
+        _rc = _c_tls_config_set_alpn(self._handle, protocols)
+        if _rc:
+            _raise(_rc)
+
+    def set_min_version(self, version, /):
+        """The lowest protocol version: POLYSOCK_TLS_VERSION_1_2 or _1_3."""
+        _rc = _c_tls_config_set_min_version(self._handle, version)
+        if _rc:
+            _raise(_rc)
+
+    def set_allow_unexpected_eof(self, allow, /):
+        """Read a bare TCP FIN as a clean EOF (1) or as ETLS_EOF (0, default)."""
+        _rc = _c_tls_config_set_allow_unexpected_eof(self._handle, allow)
+        if _rc:
+            _raise(_rc)
+
+
+
+class TlsMethods:
+    """The methods of a tls (A TLS connection over a socket.).
+
+    A subclass provides _handle (and _family where a method takes an
+    address).
+    """
+
+    __slots__ = ()
+
+    def handshake(self):
+        """Run the handshake under the socket's timeout mode."""
+        if _arm:
+            _arm_interrupts()
+        _rc = _c_tls_handshake(self._handle)
+        while _rc:
+            if _rc != _EINTR:
+                _raise(_rc)
+            _signalled()
+            _rc = _c_tls_handshake(self._handle)
+
+    def read(self, len, /):
+        """Read between 1 and len bytes; 0 bytes means a clean EOF (close_notify)."""
+        if len < 0:
+            raise _ValueError("negative buffersize in tls_read")
+        if not len:
+            return b""
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        buf = _s.buf if len <= _s.bufcap else _alloc("char[]", len)
+        nread = _s.size_t_0
+        if _arm:
+            _arm_interrupts()
+        _rc = _c_tls_read(self._handle, buf, len, nread)
+        while _rc:
+            if _rc != _EINTR:
+                _give(_s)
+                _raise(_rc)
+            _signalled()
+            _rc = _c_tls_read(self._handle, buf, len, nread)
+        _r = _unpack(buf, nread[0])
+        _give(_s)
+        return _r
+
+    def read_into(self, buffer, nbytes=0, /):
+        """Read between 1 and len bytes; 0 bytes means a clean EOF (close_notify).
+
+        Into the caller's writable buffer (nbytes 0: all of it); returns the
+        number of bytes received."""
+        try:
+            buf = _from_buffer("char[]", buffer, True)
+        except (_TypeError, _BufferError):
+            raise _TypeError(_NOT_WRITABLE % ("read_into", _type(buffer).__name__)) from None
+        if not nbytes:
+            nbytes = _len(buf)
+        elif nbytes < 0:
+            raise _ValueError("negative buffersize in read_into")
+        elif nbytes > _len(buf):
+            raise _ValueError("buffer too small for requested bytes")
+        if not nbytes:
+            return 0
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        nread = _s.size_t_0
+        if _arm:
+            _arm_interrupts()
+        _rc = _c_tls_read(self._handle, buf, nbytes, nread)
+        while _rc:
+            if _rc != _EINTR:
+                _give(_s)
+                _raise(_rc)
+            _signalled()
+            _rc = _c_tls_read(self._handle, buf, nbytes, nread)
+        _r = nread[0]
+        _give(_s)
+        return _r
+
+    def write(self, buf, /):
+        """Write the data (all of it unless non-blocking); returns how much was written."""
+        if _type(buf) is not _bytes:
+            buf = _from_buffer(buf)
+        len = _len(buf)
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        nsent = _s.size_t_0
+        if _arm:
+            _arm_interrupts()
+        _rc = _c_tls_write(self._handle, buf, len, nsent)
+        if _rc:
+            _done = 0
+            while _rc == _EINTR:
+                _done += nsent[0]
+                _signalled()
+                _rc = _c_tls_write(self._handle, _offset(buf, _done), len - _done, nsent)
+            if _rc:
+                _done += nsent[0]
+                _give(_s)
+                _raise_partial(_rc, _done)
+        _give(_s)
+
+    def pending(self):
+        """Bytes decrypted and buffered, readable without waiting."""
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        count = _s.size_t_0
+        _rc = _c_tls_pending(self._handle, count)
+        if _rc:
+            _give(_s)
+            _raise(_rc)
+        _r = count[0]
+        _give(_s)
+        return _r
+
+    def info_len(self, what, /):
+        """The length of an info item (POLYSOCK_TLS_INFO_*), 0 when there is none."""
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        len = _s.size_t_0
+        _rc = _c_tls_info_len(self._handle, what, len)
+        if _rc:
+            _give(_s)
+            _raise(_rc)
+        _r = len[0]
+        _give(_s)
+        return _r
+
+    def info(self, what, cap, /):
+        """Copy an info item; ETOOSMALL when cap is less than its length."""
+        if cap < 0:
+            raise _ValueError("negative buffersize in tls_info")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        buf = _s.buf if cap <= _s.bufcap else _alloc("char[]", cap)
+        len = _s.size_t_0
+        _rc = _c_tls_info(self._handle, what, buf, cap, len)
+        if _rc:
+            _give(_s)
+            _raise(_rc)
+        _r = _unpack(buf, len[0])
+        _give(_s)
+        return _r
+
+    def info_into(self, what, buffer, nbytes=0, /):
+        """Copy an info item; ETOOSMALL when cap is less than its length.
+
+        Into the caller's writable buffer (nbytes 0: all of it); returns the
+        number of bytes received."""
+        try:
+            buf = _from_buffer("char[]", buffer, True)
+        except (_TypeError, _BufferError):
+            raise _TypeError(_NOT_WRITABLE % ("info_into", _type(buffer).__name__)) from None
+        if not nbytes:
+            nbytes = _len(buf)
+        elif nbytes < 0:
+            raise _ValueError("negative buffersize in info_into")
+        elif nbytes > _len(buf):
+            raise _ValueError("buffer too small for requested bytes")
+        try:
+            _s = _take()
+        except IndexError:
+            _s = _Scratch()
+        len = _s.size_t_0
+        _rc = _c_tls_info(self._handle, what, buf, nbytes, len)
+        if _rc:
+            _give(_s)
+            _raise(_rc)
+        _r = len[0]
+        _give(_s)
+        return _r
+
+    def close(self):
+        """Send close_notify if the connection is healthy, then free it; the socket stays open."""
+        _rc = _c_tls_close(self._handle)
+        if _rc:
+            _raise(_rc)

@@ -3,7 +3,7 @@
 # the ABI fingerprint, the version, the error classes and codes.
 
 VERSION = "0.1.0"
-FINGERPRINT = "f2dbf023249a707d"
+FINGERPRINT = "cadad891c522c525"
 SONAME = "libpolysock.so.0"
 
 # Name prefixes of the platform constants the module exposes.
@@ -25,6 +25,7 @@ CONSTGROUPS = (
     "TCP_",
     "SHUT_",
     "POLYSOCK_POLL",
+    "POLYSOCK_TLS_",
 )
 
 # Error class name -> value (polysock_errclass()).
@@ -69,6 +70,19 @@ ERRORS = {
     "EWRONGKIND": -30022,
     "EADDRTYPE": -30023,
     "EFAMILYMISMATCH": -30024,
+    "ETLS_WANTREAD": -40001,
+    "ETLS_WANTWRITE": -40002,
+    "ETLS_CERT_VERIFY": -40003,
+    "ETLS_CERT_UNTRUSTED": -40004,
+    "ETLS_CERT_EXPIRED": -40005,
+    "ETLS_CERT_HOSTNAME": -40006,
+    "ETLS_HANDSHAKE": -40007,
+    "ETLS_VERSION": -40008,
+    "ETLS_PROTOCOL": -40009,
+    "ETLS_EOF": -40010,
+    "ETLS_NONAME": -40011,
+    "ETLS_CONFIG": -40012,
+    "ETLS_CLOSED": -40013,
 }
 
 CDEF = """
@@ -179,4 +193,21 @@ int polysock_poller_remove(polysock_handle self, polysock_handle sock);
 int polysock_poller_wait(polysock_handle self, polysock_event *events, size_t cap, double timeout, size_t *count);
 int polysock_poller_wake(polysock_handle self);
 int polysock_poller_fileno(polysock_handle self, int *fd);
+int polysock_tls_config_new(int server, polysock_handle *cfg);
+int polysock_tls_config_close(polysock_handle self);
+int polysock_tls_config_set_verify(polysock_handle self, int verify);
+int polysock_tls_config_set_ca(polysock_handle self, const char *cafile, const char *capath);
+int polysock_tls_config_set_certificate(polysock_handle self, const char *certfile, const char *keyfile);
+int polysock_tls_config_set_require_client_cert(polysock_handle self, int require);
+int polysock_tls_config_set_alpn(polysock_handle self, const char *protocols);
+int polysock_tls_config_set_min_version(polysock_handle self, int version);
+int polysock_tls_config_set_allow_unexpected_eof(polysock_handle self, int allow);
+int polysock_tls_new(polysock_handle sock, polysock_handle cfg, const char *server_hostname, polysock_handle *tls);
+int polysock_tls_handshake(polysock_handle self);
+int polysock_tls_read(polysock_handle self, void *buf, size_t len, size_t *nread);
+int polysock_tls_write(polysock_handle self, const void *buf, size_t len, size_t *nsent);
+int polysock_tls_pending(polysock_handle self, size_t *count);
+int polysock_tls_info_len(polysock_handle self, int what, size_t *len);
+int polysock_tls_info(polysock_handle self, int what, void *buf, size_t cap, size_t *len);
+int polysock_tls_close(polysock_handle self);
 """

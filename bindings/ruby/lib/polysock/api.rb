@@ -24,6 +24,7 @@ module Polysock
     "TCP_", # TCP options.
     "SHUT_", # shutdown directions.
     "POLYSOCK_POLL", # Poller event flags.
+    "POLYSOCK_TLS_", # TLS protocol versions and the items of tls_info.
   ].freeze
 
   # Every constant of those groups the platform defines, with its value.
@@ -716,6 +717,316 @@ module Polysock
     end
   end
 
+  module API
+    # The methods of Polysock::TlsConfig.
+    module TlsConfigMethods
+      # Close a TLS configuration; connections made from it keep working.
+      # Closing twice is a no-op.  C: polysock_tls_config_close
+      def close
+        handle = @handle
+        return nil if handle.zero?
+
+        @handle = 0
+        ObjectSpace.undefine_finalizer(self)
+        rc = Native.polysock_tls_config_close(handle)
+        Errors.raise_code(rc, "close") unless rc.zero?
+        nil
+      end
+
+      # Whether close has been called.
+      def closed?
+        @handle.zero?
+      end
+
+      # Client only: verify = 0 turns off certificate and host-name verification.
+      # C: polysock_tls_config_set_verify
+      def set_verify(verify)
+        _rc = Native.polysock_tls_config_set_verify(@handle, verify)
+        Errors.raise_code(_rc, "set_verify") unless _rc == 0
+        nil
+      end
+
+      # Trust a PEM CA file and/or a hashed CA directory instead of the system store.
+      # C: polysock_tls_config_set_ca
+      def set_ca(cafile = nil, capath = nil)
+        _rc = Native.polysock_tls_config_set_ca(@handle, cafile, capath)
+        Errors.raise_code(_rc, "set_ca") unless _rc == 0
+        nil
+      end
+
+      # Own certificate chain and private key (PEM; keyfile NULL: in certfile).
+      # C: polysock_tls_config_set_certificate
+      def set_certificate(certfile, keyfile = nil)
+        _rc = Native.polysock_tls_config_set_certificate(@handle, certfile, keyfile)
+        Errors.raise_code(_rc, "set_certificate") unless _rc == 0
+        nil
+      end
+
+      # Server only: require a verified client certificate (1) or not (0).
+      # C: polysock_tls_config_set_require_client_cert
+      def set_require_client_cert(require)
+        _rc = Native.polysock_tls_config_set_require_client_cert(@handle, require)
+        Errors.raise_code(_rc, "set_require_client_cert") unless _rc == 0
+        nil
+      end
+
+      # ALPN protocols, comma-separated in preference order; "" clears.
+      # C: polysock_tls_config_set_alpn
+      def set_alpn(protocols = nil)
+        _rc = Native.polysock_tls_config_set_alpn(@handle, protocols)
+        Errors.raise_code(_rc, "set_alpn") unless _rc == 0
+        nil
+      end
+
+      # The lowest protocol version: POLYSOCK_TLS_VERSION_1_2 or _1_3.
+      # C: polysock_tls_config_set_min_version
+      def set_min_version(version)
+        _rc = Native.polysock_tls_config_set_min_version(@handle, version)
+        Errors.raise_code(_rc, "set_min_version") unless _rc == 0
+        nil
+      end
+
+      # Read a bare TCP FIN as a clean EOF (1) or as ETLS_EOF (0, default).
+      # C: polysock_tls_config_set_allow_unexpected_eof
+      def set_allow_unexpected_eof(allow)
+        _rc = Native.polysock_tls_config_set_allow_unexpected_eof(@handle, allow)
+        Errors.raise_code(_rc, "set_allow_unexpected_eof") unless _rc == 0
+        nil
+      end
+    end
+  end
+
+  # A TLS configuration; equal settings share one engine context.
+  #
+  # A garbage-collected tls_config is closed by a finalizer that holds only its
+  # handle.
+  class TlsConfig
+    include API::TlsConfigMethods
+
+    # The library's handle (0 once closed).
+    attr_reader :handle
+
+    # A TLS configuration (server != 0: accepting side); secure defaults.
+    # C: polysock_tls_config_new
+    def initialize(server = 0)
+      _f = Native::FRAMES.pop || Native.frame
+      _rc = Native.polysock_tls_config_new(server, _f[0])
+      _v_cfg = _f[0].get_uint64(0)
+      Native::FRAMES.push(_f)
+      Errors.raise_code(_rc, "tls_config_new") unless _rc == 0
+      __adopt(_v_cfg)
+    end
+
+    # An object for a handle the library gave out (it will close it).
+    def self.__wrap(handle)
+      allocate.__send__(:__adopt, handle)
+    end
+
+    private
+
+    def __adopt(handle)
+      @handle = handle
+      ObjectSpace.define_finalizer(self, Native.finalizer(:polysock_tls_config_close, handle))
+      self
+    end
+  end
+
+  module API
+    # The methods of Polysock::Tls.
+    module TlsMethods
+      # Run the handshake under the socket's timeout mode.
+      # C: polysock_tls_handshake (blocking: runs without the GVL)
+      def handshake
+        Native.thread_check if Native::CHECK_THREADS
+        while (_rc = Native.polysock_tls_handshake(@handle)) == Native::EINTR
+          Native.interrupted
+        end
+        Errors.raise_code(_rc, "handshake", :w) unless _rc == 0
+        nil
+      end
+
+      # Read between 1 and len bytes; 0 bytes means a clean EOF (close_notify).
+      # C: polysock_tls_read (blocking: runs without the GVL)
+      def read(len)
+        _b_buf = ::Integer === len && len > 0 ? Native::ZERO * len : Native.no_buffer(len)
+        Native.thread_check if Native::CHECK_THREADS
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
+        while (_rc = Native.polysock_tls_read(@handle, _b_buf, len, _f[0])) == Native::EINTR
+          Native.interrupted
+        end
+        _v_nread = _f[0].get_ulong(0)
+        @__frame = _f
+        Errors.raise_code(_rc, "read", :r) unless _rc == 0
+        (_v_nread == _b_buf.bytesize ? _b_buf : _b_buf.byteslice(0, _v_nread))
+      end
+
+      # Read between 1 and len bytes; 0 bytes means a clean EOF (close_notify).
+      # The variant of read that receives into buf, a String the caller owns
+      # (written in place, its size unchanged), at most len bytes (0: all of
+      # it); returns the number of bytes received instead of the data.
+      # C: polysock_tls_read (blocking: runs without the GVL)
+      def read_into(buf, len = 0)
+        raise ::TypeError, "buf must be a String, not #{buf.class}" unless ::String === buf
+        len = buf.bytesize if len == 0
+        if ::Integer === len && len > buf.bytesize
+          raise ::ArgumentError, "cannot receive #{len} bytes into #{buf.bytesize}"
+        end
+        buf.setbyte(0, buf.getbyte(0)) unless buf.empty?
+        buf.force_encoding(buf.encoding)
+        Native.thread_check if Native::CHECK_THREADS
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
+        while (_rc = Native.polysock_tls_read(@handle, buf, len, _f[0])) == Native::EINTR
+          Native.interrupted
+        end
+        _v_nread = _f[0].get_ulong(0)
+        @__frame = _f
+        Errors.raise_code(_rc, "read_into", :r) unless _rc == 0
+        _v_nread
+      end
+
+      # Write the data (all of it unless non-blocking); returns how much was written.
+      # C: polysock_tls_write (blocking: runs without the GVL)
+      def write(buf)
+        raise ::TypeError, "buf must be a String, not #{buf.class}" unless ::String === buf
+        Native.thread_check if Native::CHECK_THREADS
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
+        _off = 0
+        while (_rc = Native.polysock_tls_write(@handle, (_off == 0 ? buf : buf.byteslice(_off, buf.bytesize - _off)), buf.bytesize - _off, _f[0])) == Native::EINTR
+          _off += _f[0].get_ulong(0)
+          Native.interrupted
+        end
+        _off += _f[0].get_ulong(0)
+        @__frame = _f
+        Errors.raise_code(_rc, "write", :w, _off) unless _rc == 0
+        nil
+      end
+
+      # Bytes decrypted and buffered, readable without waiting.
+      # C: polysock_tls_pending
+      def pending
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
+        _rc = Native.polysock_tls_pending(@handle, _f[0])
+        _v_count = _f[0].get_ulong(0)
+        @__frame = _f
+        Errors.raise_code(_rc, "pending") unless _rc == 0
+        _v_count
+      end
+
+      # The length of an info item (POLYSOCK_TLS_INFO_*), 0 when there is none.
+      # C: polysock_tls_info_len
+      def info_len(what)
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
+        _rc = Native.polysock_tls_info_len(@handle, what, _f[0])
+        _v_len = _f[0].get_ulong(0)
+        @__frame = _f
+        Errors.raise_code(_rc, "info_len") unless _rc == 0
+        _v_len
+      end
+
+      # Copy an info item; ETOOSMALL when cap is less than its length.
+      # C: polysock_tls_info
+      def info(what, cap)
+        _b_buf = ::Integer === cap && cap > 0 ? Native::ZERO * cap : Native.no_buffer(cap)
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
+        _rc = Native.polysock_tls_info(@handle, what, _b_buf, cap, _f[0])
+        _v_len = _f[0].get_ulong(0)
+        @__frame = _f
+        Errors.raise_code(_rc, "info") unless _rc == 0
+        (_v_len == _b_buf.bytesize ? _b_buf : _b_buf.byteslice(0, _v_len))
+      end
+
+      # Copy an info item; ETOOSMALL when cap is less than its length.
+      # The variant of info that receives into buf, a String the caller owns
+      # (written in place, its size unchanged), at most cap bytes (0: all of
+      # it); returns the number of bytes received instead of the data.
+      # C: polysock_tls_info
+      def info_into(what, buf, cap = 0)
+        raise ::TypeError, "buf must be a String, not #{buf.class}" unless ::String === buf
+        cap = buf.bytesize if cap == 0
+        if ::Integer === cap && cap > buf.bytesize
+          raise ::ArgumentError, "cannot receive #{cap} bytes into #{buf.bytesize}"
+        end
+        buf.setbyte(0, buf.getbyte(0)) unless buf.empty?
+        buf.force_encoding(buf.encoding)
+        _f = @__frame
+        @__frame = nil
+        _f ||= Native.frame
+        _rc = Native.polysock_tls_info(@handle, what, buf, cap, _f[0])
+        _v_len = _f[0].get_ulong(0)
+        @__frame = _f
+        Errors.raise_code(_rc, "info_into") unless _rc == 0
+        _v_len
+      end
+
+      # Send close_notify if the connection is healthy, then free it; the socket stays open.
+      # Closing twice is a no-op.  C: polysock_tls_close
+      def close
+        handle = @handle
+        return nil if handle.zero?
+
+        @handle = 0
+        ObjectSpace.undefine_finalizer(self)
+        rc = Native.polysock_tls_close(handle)
+        Errors.raise_code(rc, "close") unless rc.zero?
+        nil
+      end
+
+      # Whether close has been called.
+      def closed?
+        @handle.zero?
+      end
+    end
+  end
+
+  # A TLS connection over a socket.
+  #
+  # A garbage-collected tls is closed by a finalizer that holds only its
+  # handle.
+  class Tls
+    include API::TlsMethods
+
+    # The library's handle (0 once closed).
+    attr_reader :handle
+
+    # A TLS connection over a connected socket; no I/O yet.
+    # C: polysock_tls_new
+    def initialize(sock, cfg, server_hostname = nil)
+      _h_sock = Native.handle_of(sock, Polysock::Socket)
+      _h_cfg = Native.handle_of(cfg, Polysock::TlsConfig)
+      _f = Native::FRAMES.pop || Native.frame
+      _rc = Native.polysock_tls_new(_h_sock, _h_cfg, server_hostname, _f[0])
+      _v_tls = _f[0].get_uint64(0)
+      Native::FRAMES.push(_f)
+      Errors.raise_code(_rc, "tls_new") unless _rc == 0
+      __adopt(_v_tls)
+    end
+
+    # An object for a handle the library gave out (it will close it).
+    def self.__wrap(handle)
+      allocate.__send__(:__adopt, handle)
+    end
+
+    private
+
+    def __adopt(handle)
+      @handle = handle
+      ObjectSpace.define_finalizer(self, Native.finalizer(:polysock_tls_close, handle))
+      self
+    end
+  end
+
   # The module functions of polysock; Polysock extends this module, so
   # they are Polysock.socket, Polysock.getaddrinfo, ...
   module API
@@ -1141,6 +1452,30 @@ module Polysock
       Native::FRAMES.push(_f)
       Errors.raise_code(_rc, "poller_new") unless _rc == 0
       Polysock::Poller.__wrap(_v_poller)
+    end
+
+    # A TLS configuration (server != 0: accepting side); secure defaults.
+    # C: polysock_tls_config_new
+    def tls_config_new(server = 0)
+      _f = Native::FRAMES.pop || Native.frame
+      _rc = Native.polysock_tls_config_new(server, _f[0])
+      _v_cfg = _f[0].get_uint64(0)
+      Native::FRAMES.push(_f)
+      Errors.raise_code(_rc, "tls_config_new") unless _rc == 0
+      Polysock::TlsConfig.__wrap(_v_cfg)
+    end
+
+    # A TLS connection over a connected socket; no I/O yet.
+    # C: polysock_tls_new
+    def tls_new(sock, cfg, server_hostname = nil)
+      _h_sock = Native.handle_of(sock, Polysock::Socket)
+      _h_cfg = Native.handle_of(cfg, Polysock::TlsConfig)
+      _f = Native::FRAMES.pop || Native.frame
+      _rc = Native.polysock_tls_new(_h_sock, _h_cfg, server_hostname, _f[0])
+      _v_tls = _f[0].get_uint64(0)
+      Native::FRAMES.push(_f)
+      Errors.raise_code(_rc, "tls_new") unless _rc == 0
+      Polysock::Tls.__wrap(_v_tls)
     end
   end
 

@@ -158,6 +158,23 @@ module Polysock
     attach_function :polysock_poller_wait, [:uint64, :pointer, :size_t, :double, :pointer], :int, blocking: true
     attach_function :polysock_poller_wake, [:uint64], :int
     attach_function :polysock_poller_fileno, [:uint64, :pointer], :int
+    attach_function :polysock_tls_config_new, [:int, :pointer], :int
+    attach_function :polysock_tls_config_close, [:uint64], :int
+    attach_function :polysock_tls_config_set_verify, [:uint64, :int], :int
+    attach_function :polysock_tls_config_set_ca, [:uint64, :string, :string], :int
+    attach_function :polysock_tls_config_set_certificate, [:uint64, :string, :string], :int
+    attach_function :polysock_tls_config_set_require_client_cert, [:uint64, :int], :int
+    attach_function :polysock_tls_config_set_alpn, [:uint64, :string], :int
+    attach_function :polysock_tls_config_set_min_version, [:uint64, :int], :int
+    attach_function :polysock_tls_config_set_allow_unexpected_eof, [:uint64, :int], :int
+    attach_function :polysock_tls_new, [:uint64, :uint64, :string, :pointer], :int
+    attach_function :polysock_tls_handshake, [:uint64], :int, blocking: true
+    attach_function :polysock_tls_read, [:uint64, :pointer, :size_t, :pointer], :int, blocking: true
+    attach_function :polysock_tls_write, [:uint64, :pointer, :size_t, :pointer], :int, blocking: true
+    attach_function :polysock_tls_pending, [:uint64, :pointer], :int
+    attach_function :polysock_tls_info_len, [:uint64, :int, :pointer], :int
+    attach_function :polysock_tls_info, [:uint64, :int, :pointer, :size_t, :pointer], :int
+    attach_function :polysock_tls_close, [:uint64], :int
 
     # ---- Error classes and codes ----
 
@@ -234,6 +251,32 @@ module Polysock
     EADDRTYPE = -30023
     # "<broadcast>" given for a family other than AF_INET.
     EFAMILYMISMATCH = -30024
+    # Non-blocking mode: poll the socket for reading, then repeat the call.
+    ETLS_WANTREAD = -40001
+    # Non-blocking mode: poll the socket for writing, then repeat the call.
+    ETLS_WANTWRITE = -40002
+    # The peer's certificate failed verification (a reason other than below).
+    ETLS_CERT_VERIFY = -40003
+    # No trusted issuer: a self-signed certificate or an unknown CA.
+    ETLS_CERT_UNTRUSTED = -40004
+    # A certificate of the chain has expired or is not yet valid.
+    ETLS_CERT_EXPIRED = -40005
+    # The certificate does not match the host name or IP address.
+    ETLS_CERT_HOSTNAME = -40006
+    # The handshake failed (an alert from the peer, no shared cipher, ...).
+    ETLS_HANDSHAKE = -40007
+    # The peer offered only protocol versions below the floor.
+    ETLS_VERSION = -40008
+    # The peer violated the protocol (plaintext, a malformed record, ...).
+    ETLS_PROTOCOL = -40009
+    # The connection closed without close_notify.
+    ETLS_EOF = -40010
+    # A verifying client wrap with no host name known.
+    ETLS_NONAME = -40011
+    # A certificate, key or CA file that cannot be used.
+    ETLS_CONFIG = -40012
+    # A write after close_notify, or I/O on a connection whose handshake failed.
+    ETLS_CLOSED = -40013
     # The code of an interrupted call (interrupt mode): -EINTR.
     EINTR = -::Errno::EINTR::Errno
 

@@ -886,5 +886,176 @@ module Polysock
       Errors.raise_code(_rc, "poller_fileno") unless _rc == 0
       _v_fd
     end
+
+    # A TLS configuration (server != 0: accepting side); secure defaults.
+    # C: polysock_tls_config_new
+    def self.tls_config_new(server = 0)
+      _f = Native::FRAMES.pop || Native.frame
+      _rc = Native.polysock_tls_config_new(server, _f[0])
+      _v_cfg = _f[0].get_uint64(0)
+      Native::FRAMES.push(_f)
+      Errors.raise_code(_rc, "tls_config_new") unless _rc == 0
+      _v_cfg
+    end
+
+    # Close a TLS configuration; connections made from it keep working.
+    # C: polysock_tls_config_close
+    def self.tls_config_close(handle)
+      _rc = Native.polysock_tls_config_close(handle)
+      Errors.raise_code(_rc, "tls_config_close") unless _rc == 0
+      nil
+    end
+
+    # Client only: verify = 0 turns off certificate and host-name verification.
+    # C: polysock_tls_config_set_verify
+    def self.tls_config_set_verify(handle, verify)
+      _rc = Native.polysock_tls_config_set_verify(handle, verify)
+      Errors.raise_code(_rc, "tls_config_set_verify") unless _rc == 0
+      nil
+    end
+
+    # Trust a PEM CA file and/or a hashed CA directory instead of the system store.
+    # C: polysock_tls_config_set_ca
+    def self.tls_config_set_ca(handle, cafile = nil, capath = nil)
+      _rc = Native.polysock_tls_config_set_ca(handle, cafile, capath)
+      Errors.raise_code(_rc, "tls_config_set_ca") unless _rc == 0
+      nil
+    end
+
+    # Own certificate chain and private key (PEM; keyfile NULL: in certfile).
+    # C: polysock_tls_config_set_certificate
+    def self.tls_config_set_certificate(handle, certfile, keyfile = nil)
+      _rc = Native.polysock_tls_config_set_certificate(handle, certfile, keyfile)
+      Errors.raise_code(_rc, "tls_config_set_certificate") unless _rc == 0
+      nil
+    end
+
+    # Server only: require a verified client certificate (1) or not (0).
+    # C: polysock_tls_config_set_require_client_cert
+    def self.tls_config_set_require_client_cert(handle, require)
+      _rc = Native.polysock_tls_config_set_require_client_cert(handle, require)
+      Errors.raise_code(_rc, "tls_config_set_require_client_cert") unless _rc == 0
+      nil
+    end
+
+    # ALPN protocols, comma-separated in preference order; "" clears.
+    # C: polysock_tls_config_set_alpn
+    def self.tls_config_set_alpn(handle, protocols = nil)
+      _rc = Native.polysock_tls_config_set_alpn(handle, protocols)
+      Errors.raise_code(_rc, "tls_config_set_alpn") unless _rc == 0
+      nil
+    end
+
+    # The lowest protocol version: POLYSOCK_TLS_VERSION_1_2 or _1_3.
+    # C: polysock_tls_config_set_min_version
+    def self.tls_config_set_min_version(handle, version)
+      _rc = Native.polysock_tls_config_set_min_version(handle, version)
+      Errors.raise_code(_rc, "tls_config_set_min_version") unless _rc == 0
+      nil
+    end
+
+    # Read a bare TCP FIN as a clean EOF (1) or as ETLS_EOF (0, default).
+    # C: polysock_tls_config_set_allow_unexpected_eof
+    def self.tls_config_set_allow_unexpected_eof(handle, allow)
+      _rc = Native.polysock_tls_config_set_allow_unexpected_eof(handle, allow)
+      Errors.raise_code(_rc, "tls_config_set_allow_unexpected_eof") unless _rc == 0
+      nil
+    end
+
+    # A TLS connection over a connected socket; no I/O yet.
+    # C: polysock_tls_new
+    def self.tls_new(sock, cfg, server_hostname = nil)
+      _f = Native::FRAMES.pop || Native.frame
+      _rc = Native.polysock_tls_new(sock, cfg, server_hostname, _f[0])
+      _v_tls = _f[0].get_uint64(0)
+      Native::FRAMES.push(_f)
+      Errors.raise_code(_rc, "tls_new") unless _rc == 0
+      _v_tls
+    end
+
+    # Run the handshake under the socket's timeout mode.
+    # C: polysock_tls_handshake (blocking: runs without the GVL)
+    def self.tls_handshake(handle)
+      Native.thread_check if Native::CHECK_THREADS
+      while (_rc = Native.polysock_tls_handshake(handle)) == Native::EINTR
+        Native.interrupted
+      end
+      Errors.raise_code(_rc, "tls_handshake", :w) unless _rc == 0
+      nil
+    end
+
+    # Read between 1 and len bytes; 0 bytes means a clean EOF (close_notify).
+    # C: polysock_tls_read (blocking: runs without the GVL)
+    def self.tls_read(handle, len)
+      _b_buf = ::Integer === len && len > 0 ? Native::ZERO * len : Native.no_buffer(len)
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
+      while (_rc = Native.polysock_tls_read(handle, _b_buf, len, _f[0])) == Native::EINTR
+        Native.interrupted
+      end
+      _v_nread = _f[0].get_ulong(0)
+      Native::FRAMES.push(_f)
+      Errors.raise_code(_rc, "tls_read", :r) unless _rc == 0
+      (_v_nread == _b_buf.bytesize ? _b_buf : _b_buf.byteslice(0, _v_nread))
+    end
+
+    # Write the data (all of it unless non-blocking); returns how much was written.
+    # C: polysock_tls_write (blocking: runs without the GVL)
+    def self.tls_write(handle, buf)
+      raise ::TypeError, "buf must be a String, not #{buf.class}" unless ::String === buf
+      Native.thread_check if Native::CHECK_THREADS
+      _f = Native::FRAMES.pop || Native.frame
+      _off = 0
+      while (_rc = Native.polysock_tls_write(handle, (_off == 0 ? buf : buf.byteslice(_off, buf.bytesize - _off)), buf.bytesize - _off, _f[0])) == Native::EINTR
+        _off += _f[0].get_ulong(0)
+        Native.interrupted
+      end
+      _off += _f[0].get_ulong(0)
+      Native::FRAMES.push(_f)
+      Errors.raise_code(_rc, "tls_write", :w, _off) unless _rc == 0
+      nil
+    end
+
+    # Bytes decrypted and buffered, readable without waiting.
+    # C: polysock_tls_pending
+    def self.tls_pending(handle)
+      _f = Native::FRAMES.pop || Native.frame
+      _rc = Native.polysock_tls_pending(handle, _f[0])
+      _v_count = _f[0].get_ulong(0)
+      Native::FRAMES.push(_f)
+      Errors.raise_code(_rc, "tls_pending") unless _rc == 0
+      _v_count
+    end
+
+    # The length of an info item (POLYSOCK_TLS_INFO_*), 0 when there is none.
+    # C: polysock_tls_info_len
+    def self.tls_info_len(handle, what)
+      _f = Native::FRAMES.pop || Native.frame
+      _rc = Native.polysock_tls_info_len(handle, what, _f[0])
+      _v_len = _f[0].get_ulong(0)
+      Native::FRAMES.push(_f)
+      Errors.raise_code(_rc, "tls_info_len") unless _rc == 0
+      _v_len
+    end
+
+    # Copy an info item; ETOOSMALL when cap is less than its length.
+    # C: polysock_tls_info
+    def self.tls_info(handle, what, cap)
+      _b_buf = ::Integer === cap && cap > 0 ? Native::ZERO * cap : Native.no_buffer(cap)
+      _f = Native::FRAMES.pop || Native.frame
+      _rc = Native.polysock_tls_info(handle, what, _b_buf, cap, _f[0])
+      _v_len = _f[0].get_ulong(0)
+      Native::FRAMES.push(_f)
+      Errors.raise_code(_rc, "tls_info") unless _rc == 0
+      (_v_len == _b_buf.bytesize ? _b_buf : _b_buf.byteslice(0, _v_len))
+    end
+
+    # Send close_notify if the connection is healthy, then free it; the socket stays open.
+    # C: polysock_tls_close
+    def self.tls_close(handle)
+      _rc = Native.polysock_tls_close(handle)
+      Errors.raise_code(_rc, "tls_close") unless _rc == 0
+      nil
+    end
   end
 end

@@ -10,5 +10,5 @@ module Polysock
   # own is Polysock.library_version).
   VERSION = "0.1.0"
   # The ABI fingerprint of that IDL: the library loaded must report the same.
-  ABI_FINGERPRINT = "f2dbf023249a707d"
+  ABI_FINGERPRINT = "cadad891c522c525"
 end
