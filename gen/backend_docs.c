@@ -1,6 +1,7 @@
 /*
- * backend_docs.c - the API references: docs/api/c.md, and docs/api/python.md
- * (rendered by backend_python.c, which knows the Python spelling).
+ * backend_docs.c - the API references: docs/api/c.md, and those of the
+ * bindings, docs/api/python.md, ruby.md and node.md (each rendered by its
+ * language's backend, which knows how that language spells a fn).
  *
  * One entry per fn (prototype, doc, parameter table, what it returns),
  * grouped as a reader looks for them: module functions, then one section
@@ -16,12 +17,21 @@
 #include <string.h>
 
 #define DOCS_FILE "docs/api/c.md"
-#define PYTHON_DOCS_FILE "docs/api/python.md"
+
+/* The bindings' references, in the order they are written. */
+static const struct {
+    const char *path;
+    int (*render)(const struct model *m, struct sbuf *b);
+} binding_references[] = {
+    {"docs/api/python.md", python_reference},
+    {"docs/api/ruby.md", ruby_reference},
+    {"docs/api/node.md", node_reference},
+};
 
 /* ---- Markdown helpers ---------------------------------------------------- */
 
 /* Doc text inside a table cell: one line, '|' escaped. */
-static void md_cell(struct sbuf *b, const char *s)
+void docs_cell(struct sbuf *b, const char *s)
 {
     if (s == NULL || *s == '\0') {
         sb_puts(b, " ");
@@ -51,6 +61,36 @@ static void md_anchor(struct sbuf *b, const char *heading)
                  c == '_' || c == '-')
             sb_putc(b, c);
     }
+}
+
+const char *docs_param_doc(const struct fn *f, const struct param *p)
+{
+    const struct param *buf;
+
+    if (p->doc != NULL || p->len_of < 0)
+        return p->doc;
+    buf = &f->params[p->len_of];
+    if (buf->dir != DIR_OUT)
+        return NULL;
+    return buf->type.kind == TY_RECORD ? "How many at most."
+                                       : "How many bytes at most.";
+}
+
+bool docs_fn_has_timeout_mode(const struct model *m, const struct fn *f)
+{
+    size_t i, k;
+
+    for (i = 0; i < f->nparams; i++) {
+        const struct param *p = &f->params[i];
+
+        if (p->dir != DIR_IN || p->type.kind != TY_HANDLE)
+            continue;
+        for (k = 0; k < m->nfns; k++)
+            if (m->fns[k].method_of == p->type.index &&
+                strcmp(m->fns[k].method_name, "settimeout") == 0)
+                return true;
+    }
+    return false;
 }
 
 static void md_fn_link(struct sbuf *b, const struct fn *f)
@@ -104,7 +144,7 @@ static void param_meaning(const struct fn *f, const struct param *p,
     sb_init(&cell);
     sb_puts(&cell, "");
     if (p->doc != NULL)
-        md_cell(&cell, p->doc);
+        docs_cell(&cell, p->doc);
     if (f->method_of >= 0 && p == &f->params[0])
         cell_add(&cell, "The handle the method `%s` is called on.",
                  f->method_name);
@@ -321,7 +361,7 @@ static void record_section(const struct model *m, struct sbuf *b)
                 sb_printf(&c, "[%lld]", fd->array_len);
             sb_printf(b, "| `%s` | `%s` | `%s` | ", fd->name,
                       model_type_name(m, fd->type), c.s);
-            md_cell(b, fd->doc);
+            docs_cell(b, fd->doc);
             sb_puts(b, " |\n");
         }
         sb_putc(b, '\n');
@@ -344,7 +384,7 @@ static void error_sections(const struct model *m, struct sbuf *b)
         model_c_errclass_name(&m->errclasses[i], &c);
         sb_printf(b, "| `%s` | `%s` | %lld | ", m->errclasses[i].name, c.s,
                   m->errclasses[i].value);
-        md_cell(b, m->errclasses[i].doc);
+        docs_cell(b, m->errclasses[i].doc);
         sb_puts(b, " |\n");
     }
     sb_puts(b, "\n## Errors\n\nThe library's own codes.  OS errors come back "
@@ -359,7 +399,7 @@ static void error_sections(const struct model *m, struct sbuf *b)
         model_c_error_name(e, &c);
         sb_printf(b, "| `%s` | %lld | `%s` | ", c.s, e->value,
                   m->errclasses[e->errclass].name);
-        md_cell(b, e->doc);
+        docs_cell(b, e->doc);
         sb_puts(b, " |\n");
     }
     sb_putc(b, '\n');
@@ -377,7 +417,7 @@ static void constant_section(const struct model *m, struct sbuf *b)
             "| Prefix | Meaning |\n| --- | --- |\n");
     for (i = 0; i < m->nconstgroups; i++) {
         sb_printf(b, "| `%s` | ", m->constgroups[i].prefix);
-        md_cell(b, m->constgroups[i].doc);
+        docs_cell(b, m->constgroups[i].doc);
         sb_puts(b, " |\n");
     }
 }
@@ -432,7 +472,7 @@ static void preamble(const struct model *m, struct sbuf *b)
 static int generate(const struct model *m, struct emitter *out)
 {
     struct sbuf *b = emit_begin(out, DOCS_FILE);
-    size_t h;
+    size_t h, i;
 
     preamble(m, b);
     contents(m, b);
@@ -445,14 +485,18 @@ static int generate(const struct model *m, struct emitter *out)
     constant_section(m, b);
     if (emit_end(out) != 0)
         return -1;
-    b = emit_begin(out, PYTHON_DOCS_FILE);
-    if (python_reference(m, b) != 0)
-        return -1;
-    return emit_end(out);
+    for (i = 0; i < sizeof binding_references / sizeof binding_references[0];
+         i++) {
+        b = emit_begin(out, binding_references[i].path);
+        if (binding_references[i].render(m, b) != 0 || emit_end(out) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 const struct backend backend_docs = {
     "docs",
-    "docs/api/c.md and docs/api/python.md: the C and Python API references",
+    "docs/api/c.md, python.md, ruby.md and node.md: the C, Python, Ruby and "
+    "Node API references",
     generate,
 };

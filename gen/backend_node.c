@@ -14,7 +14,10 @@
  *                     pool, one class per handle type for the synchronous
  *                     API and one for the Promise API;
  *   index.d.ts        the typings of require("polysock");
- *   promises.d.ts     the typings of require("polysock/promises").
+ *   promises.d.ts     the typings of require("polysock/promises");
+ *
+ * and renders docs/api/node.md for the docs backend (node_reference, at
+ * the end), from the same helpers as the wrappers and the typings.
  *
  * What the IDL cannot say stays hand-written in bindings/node/lib/ (see
  * bindings/node/README.md): the two FFI adapters (koffi, ffi-napi), the
@@ -1860,3 +1863,354 @@ const struct backend backend_node = {
     "APIs, TypeScript typings)",
     generate,
 };
+
+/* ---- The Node reference (docs/api/node.md, written by the docs backend:
+ *      the JavaScript spelling of each fn is known here) ---------------- */
+
+/* What runtime.js (hand-written) throws for each error class: errclasses
+ * missing here fail the reference, so a new class gets documented. */
+static const struct {
+    const char *errclass;
+    const char *thrown;
+} node_errors[] = {
+    {"none", "`Error`"},
+    {"os", "`Error`, `.code` the errno name, `.errno` its negative value"},
+    {"gai", "`Error`, `.code` the EAI name, `.errno` the EAI value"},
+    {"herror", "`Error`, `.code` the h_errno name, `.errno` negative"},
+    {"timeout", "`Error`, `.code` `'ETIMEDOUT'`, `.errno` `-ETIMEDOUT`"},
+    {"value", "`RangeError`"},
+    {"type", "`TypeError`"},
+    {"overflow", "`RangeError`"},
+    {"badhandle", "`Error`, `.code` `'EBADF'`, `.errno` `-EBADF`"},
+    {"error", "`Error`, `.code` the library's name, no `.errno`"},
+    {"tls", "`Error`, `.code` the library's name"},
+    {"unknown", "`Error`"},
+};
+
+/* The handle types whose Promise-API methods runtime.js parks on the
+ * core's poller (lib/park.js); blocking methods of the others, and blocking
+ * module functions, run on libuv's pool. */
+static const char *const parked_handles[] = {"socket"};
+
+static const char *node_thrown(const char *errclass)
+{
+    size_t i;
+
+    for (i = 0; i < NELEM(node_errors); i++)
+        if (strcmp(node_errors[i].errclass, errclass) == 0)
+            return node_errors[i].thrown;
+    return NULL;
+}
+
+static bool is_parked(const char *handle)
+{
+    size_t i;
+
+    for (i = 0; i < NELEM(parked_handles); i++)
+        if (strcmp(parked_handles[i], handle) == 0)
+            return true;
+    return false;
+}
+
+/* The sugar member replacing fn f in the module, or NULL. */
+static const struct sugar *sugar_of(const struct fn *f)
+{
+    size_t i;
+
+    for (i = 0; i < NELEM(sugar); i++)
+        if (f->method_of < 0 && sugar[i].owner == NULL &&
+            strcmp(sugar[i].name, f->name) == 0)
+            return &sugar[i];
+    return NULL;
+}
+
+/* A sugar declaration without its doc comment, each line prefixed with
+ * the receiver; a property reads "polysock.version: string;". */
+static void ref_sugar(const struct sugar *s, bool promises,
+                      const char *receiver, struct sbuf *b)
+{
+    const char *decl = strstr(s->ts, "*/\n");
+    struct sbuf text;
+    const char *line;
+
+    sb_init(&text);
+    ts_sugar(decl != NULL ? decl + 3 : s->ts, promises, 0, &text);
+    for (line = text.s; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl != NULL ? (size_t)(nl - line) : strlen(line);
+
+        if (strncmp(line, "readonly ", 9) == 0) {
+            line += 9;
+            n -= 9;
+        }
+        sb_printf(b, "%s%.*s\n", receiver, (int)n, line);
+        line += n + (nl != NULL);
+    }
+    sb_free(&text);
+}
+
+/* One declaration per overload, as in the typings: "callee(a: T): R;". */
+static void ref_decls(const struct model *m, const struct fn *f,
+                      const char *callee, bool method, bool raw,
+                      bool promises, struct sbuf *b)
+{
+    int pass;
+
+    for (pass = 0; pass < (defaults_not_trailing(f) ? 2 : 1); pass++) {
+        sb_puts(b, callee);
+        ts_params(m, f, method, raw, pass == 1, b);
+        sb_puts(b, promises ? ": Promise<" : ": ");
+        ts_result(m, f, raw, "Polysock", b);
+        sb_puts(b, promises ? ">;\n" : ";\n");
+    }
+}
+
+static void ref_calls(const struct model *m, const struct fn *f,
+                      struct sbuf *b)
+{
+    const struct sugar *s = sugar_of(f);
+    bool method = f->method_of >= 0;
+    struct sbuf callee;
+    int api;
+
+    sb_init(&callee);
+    if (method)
+        sb_printf(&callee, "%s.%s", m->handles[f->method_of].name,
+                  f->method_name);
+    else
+        sb_printf(&callee, "polysock.%s", f->name);
+    sb_puts(b, "```ts\n");
+    for (api = 0; api < 2; api++) {
+        sb_puts(b, api == 0 ? "// require(\"polysock\")\n"
+                            : "// require(\"polysock/promises\")\n");
+        if (s != NULL)
+            ref_sugar(s, api == 1, "polysock.", b);
+        else
+            ref_decls(m, f, callee.s, method, false, api == 1, b);
+    }
+    sb_clear(&callee);
+    sb_printf(&callee, "polysock.raw.%s", f->name);
+    sb_puts(b, "// polysock.raw, in both (synchronous)\n");
+    ref_decls(m, f, callee.s, false, true, false, b);
+    sb_puts(b, "```\n\n");
+    sb_free(&callee);
+}
+
+static void ref_params(const struct model *m, const struct fn *f,
+                       struct sbuf *b)
+{
+    struct sbuf cell;
+    bool any = false;
+    size_t i;
+
+    sb_init(&cell);
+    for (i = 0; i < f->nparams; i++) {
+        const struct param *p = &f->params[i];
+        enum role r = role_of(f, i);
+
+        if (!visible(r) || r == R_SELF)
+            continue;
+        if (!any)
+            sb_puts(b, "| Argument | Type | Meaning |\n| --- | --- | --- |\n");
+        any = true;
+        /* A union's '|' would end the table cell: escaped. */
+        sb_clear(&cell);
+        if (r == R_CAP)
+            sb_puts(&cell, "number");
+        else
+            ts_in_type(m, p, false, &cell);
+        sb_printf(b, "| `%s` | `", js_id(p->name));
+        docs_cell(b, cell.s);
+        sb_puts(b, "` | ");
+        sb_clear(&cell);
+        if (docs_param_doc(f, p) != NULL)
+            docs_cell(&cell, docs_param_doc(f, p));
+        if (p->null_value.kind != DEF_NONE)
+            sb_printf(&cell, "%snull: the C value %s.", cell.len ? " " : "",
+                      p->null_value.text);
+        if (p->def.kind != DEF_NONE && r == R_IN)
+            sb_printf(&cell, "%sOptional, default `%s`.",
+                      cell.len ? " " : "", p->def.text);
+        else if (optional_param(f, i))
+            sb_printf(&cell, "%sOptional (null).", cell.len ? " " : "");
+        sb_printf(b, "%s |\n", cell.s);
+    }
+    if (any)
+        sb_putc(b, '\n');
+    sb_free(&cell);
+}
+
+static void ref_throws(const struct model *m, const struct fn *f,
+                       struct sbuf *b)
+{
+    /* close() returns at once on a closed object. */
+    bool idempotent = f->method_of >= 0 &&
+                      close_fn(m, f->method_of) == (int)(f - m->fns);
+    bool handle = false;
+    size_t i;
+
+    if (!f->returns_status) {
+        sb_puts(b, "It cannot fail.\n\n");
+        return;
+    }
+    for (i = 0; i < f->nparams; i++)
+        handle |= f->params[i].dir == DIR_IN &&
+                  f->params[i].type.kind == TY_HANDLE;
+    sb_printf(b, "**Throws** (the Promise API rejects with) what the error "
+              "class of the code it fails with gives (see *Error classes*), "
+              "`.syscall` `'%s'`; before the call, `TypeError` "
+              "(`ERR_INVALID_ARG_TYPE`) for an argument of the wrong type "
+              "and `RangeError` (`ERR_OUT_OF_RANGE`) for a number out of "
+              "range.", f->method_of >= 0 ? f->method_name : f->name);
+    if (handle && !idempotent)
+        sb_puts(b, " A closed or stale handle: `.code` `'EBADF'`.");
+    if (f->blocking && docs_fn_has_timeout_mode(m, f))
+        sb_puts(b, " In timeout mode, when the time runs out: `.code` "
+                "`'ETIMEDOUT'`; in non-blocking mode, when it would wait: "
+                "the OS's code (`'EAGAIN'`, `'EINPROGRESS'` for a "
+                "connect).");
+    if (partial_param(f) >= 0)
+        sb_puts(b, " Failing part way, `.bytesSent` says how much went "
+                "out.");
+    sb_puts(b, "\n\n");
+}
+
+static void node_ref_entry(const struct model *m, const struct fn *f,
+                           struct sbuf *b)
+{
+    if (f->method_of >= 0)
+        sb_printf(b, "### %s.%s\n\n", m->handles[f->method_of].name,
+                  f->method_name);
+    else
+        sb_printf(b, "### %s\n\n", f->name);
+    ref_calls(m, f, b);
+    sb_printf(b, "%s\n\n", f->doc);
+    if (sugar_of(f) != NULL)
+        sb_puts(b, "The module's form is hand-written (`lib/sugar.js`); "
+                "`polysock.raw` has the generated one.\n\n");
+    if (f->method_of >= 0 && close_fn(m, f->method_of) == (int)(f - m->fns))
+        sb_puts(b, "Closing twice does nothing.\n\n");
+    ref_params(m, f, b);
+    if (f->blocking)
+        sb_printf(b, "**Blocking**: the synchronous call blocks the thread, "
+                  "and so the event loop, while it waits; the Promise "
+                  "version %s.\n\n",
+                  f->method_of >= 0 && is_parked(m->handles[f->method_of].name)
+                      ? "is parked on the core's poller (`lib/park.js`), "
+                        "no thread waits for it"
+                      : "runs on libuv's pool");
+    ref_throws(m, f, b);
+}
+
+static void node_ref_package(const struct model *m, struct sbuf *b)
+{
+    struct sbuf cls;
+    size_t h, i;
+
+    sb_init(&cls);
+    sb_puts(b, "## The package\n\n"
+            "- `require(\"polysock\")`: the synchronous API, as the "
+            "reference's; `require(\"polysock/promises\")`: the same names "
+            "returning Promises.  Both have the module functions below, the "
+            "classes ");
+    for (h = 0; h < m->nhandles; h++) {
+        sb_clear(&cls);
+        class_name(m->handles[h].name, &cls);
+        sb_printf(b, "%s`polysock.%s`", h == 0 ? "" : ", ", cls.s);
+    }
+    sb_puts(b, " (the methods below; `.handle` is the raw handle; a "
+            "garbage-collected object with a `close` method is closed), the "
+            "platform's constants (`polysock.AF_INET`, ...: every name of "
+            "the library's table that starts with one of the IDL's "
+            "constant groups), `ffi` (`'koffi'` or `'ffi-napi'`, "
+            "`POLYSOCK_NODE_FFI`), `library` and `fingerprint`.\n"
+            "- `polysock.raw`: every C function by its name over numeric "
+            "handles, synchronous in both APIs.\n"
+            "- Generated from the IDL by polysock-gen (`gen/backend_node.c`):"
+            " `lib/generated.js`, `index.d.ts`, `promises.d.ts` (whose "
+            "TypeScript types this reference shows) and `package.json`.  "
+            "Hand-written (see `bindings/node/README.md`): `lib/ffi.js` "
+            "(koffi and ffi-napi behind one interface), `lib/runtime.js` "
+            "(loading, argument conversions, errors), `lib/addr.js` "
+            "(addresses), `lib/park.js` (the Promise API's waiting) and "
+            "`lib/sugar.js`, these members:\n\n```ts\n");
+    for (i = 0; i < NELEM(sugar); i++) {
+        const char *owner = sugar[i].owner;
+
+        if (i == 0 || (owner != NULL && (sugar[i - 1].owner == NULL ||
+                                         strcmp(owner, sugar[i - 1].owner))))
+        {
+            sb_clear(&cls);
+            if (owner != NULL)
+                class_name(owner, &cls);
+            sb_printf(b, "%s// %s%s\n", i == 0 ? "" : "\n",
+                      owner != NULL ? "Polysock" : "the module", cls.s);
+        }
+        ts_sugar(sugar[i].ts, false, 0, b);
+    }
+    sb_puts(b, "```\n\n"
+            "Addresses are arrays: `[host, port]` for AF_INET, `[host, port, "
+            "flowinfo, scope_id]` for AF_INET6, a path string or Buffer for "
+            "AF_UNIX (a leading NUL byte is an abstract name, returned as a "
+            "Buffer), `[pid, groups]` for AF_NETLINK.  Data comes back as a "
+            "Buffer; data to send is a Buffer, any view of bytes or a "
+            "string (UTF-8).\n\n"
+            "Waiting: a synchronous call blocks its thread, as the "
+            "reference's calls do.  A Promise-API call never blocks the "
+            "event loop: a socket call that would wait is parked on one "
+            "poller of the core that waits for all of them (no libuv thread "
+            "per call); other waiting calls (name resolution) run on "
+            "libuv's pool, as `dns.lookup` does.\n\n");
+    sb_free(&cls);
+}
+
+int node_reference(const struct model *m, struct sbuf *b)
+{
+    char fp[FINGERPRINT_HEX_LEN + 1];
+    size_t h, i;
+
+    for (i = 0; i < m->nerrclasses; i++)
+        if (node_thrown(m->errclasses[i].name) == NULL) {
+            fprintf(stderr, "polysock-gen: node reference: nothing thrown "
+                    "for errclass '%s' (add it to node_errors in "
+                    "gen/backend_node.c, as lib/runtime.js maps it)\n",
+                    m->errclasses[i].name);
+            return -1;
+        }
+    fingerprint_hex(m, fp);
+    sb_printf(b, "# %s Node API reference\n\n"
+              "<!-- Generated by polysock-gen from %s: do not edit. -->\n\n"
+              "`require(\"%s\")` and `require(\"%s/promises\")` (version %s, "
+              "ABI fingerprint `%s`): the reference's socket module for Node "
+              "on lib%s, through koffi or ffi-napi.\n\n", m->name,
+              path_basename(m->path), m->name, m->name, m->version, fp,
+              m->name);
+    node_ref_package(m, b);
+    sb_puts(b, "## Error classes\n\nErrors carry `.code`, `.syscall` (the "
+            "function) and, when the class has one, `.errno`; every failure "
+            "has one of these classes, which decides what is thrown:\n\n"
+            "| Class | Thrown |\n| --- | --- |\n");
+    for (i = 0; i < m->nerrclasses; i++)
+        sb_printf(b, "| `%s` | %s |\n", m->errclasses[i].name,
+                  node_thrown(m->errclasses[i].name));
+    sb_puts(b, "\n## Module functions\n\n`polysock.NAME` in both APIs; "
+            "`polysock.raw.NAME` takes and returns handles as numbers.\n\n");
+    for (i = 0; i < m->nfns; i++)
+        if (m->fns[i].method_of < 0)
+            node_ref_entry(m, &m->fns[i], b);
+    for (h = 0; h < m->nhandles; h++) {
+        struct sbuf cls;
+
+        sb_init(&cls);
+        class_name(m->handles[h].name, &cls);
+        sb_printf(b, "## %s methods\n\n%s  Methods of `polysock.%s` "
+                  "(`Polysock%s` in the typings); each is also "
+                  "`polysock.raw.NAME(handle, ...)`.\n\n",
+                  m->handles[h].name, m->handles[h].doc, cls.s, cls.s);
+        sb_free(&cls);
+        for (i = 0; i < m->nfns; i++)
+            if (m->fns[i].method_of == (int)h)
+                node_ref_entry(m, &m->fns[i], b);
+    }
+    return 0;
+}

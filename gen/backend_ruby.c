@@ -20,6 +20,9 @@
  *                             and generic record conversions
  *   sig/polysock.rbs          the RBS signatures of all of the above
  *
+ * and renders docs/api/ruby.md for the docs backend (ruby_reference, at
+ * the end), from the same helpers as the methods and their signatures.
+ *
  * What the IDL cannot say lives in hand-written files beside these:
  * lib/polysock.rb (address arrays, list walking, getsockopt/setsockopt by
  * value type, to_io, read/write/gets, Socket.open) and sig/polysock_sugar.rbs.
@@ -1877,3 +1880,419 @@ const struct backend backend_ruby = {
     "the Ruby binding (ffi gem) and its RBS signatures: bindings/ruby/",
     generate,
 };
+
+/* ---- The Ruby reference (docs/api/ruby.md, written by the docs backend:
+ *      the Ruby spelling of each fn is known here) ---------------------- */
+
+/* The public forms lib/polysock.rb writes by hand over a generated one
+ * (calling super): call replaces the generated signature (NULL: the same
+ * signature), note says what differs. */
+static const struct {
+    const char *owner; /* NULL: a module function, else a handle type */
+    const char *name;  /* the fn, or the method name */
+    const char *call;  /* as in sig/polysock_sugar.rbs */
+    const char *note;
+} ruby_sugar[] = {
+    {NULL, "has_ipv6", "Polysock.has_ipv6 -> bool",
+     "`Polysock.has_ipv6` is hand-written (lib/polysock.rb): true or false "
+     "rather than the C function's 1 or 0."},
+    {NULL, "getaddrinfo",
+     "Polysock.getaddrinfo(host, port, family = 0, socktype = 0, proto = 0, "
+     "flags = 0) -> Array[Polysock::addrinfo_entry]",
+     "`Polysock.getaddrinfo` is hand-written (lib/polysock.rb): port may be "
+     "an Integer, a service name or nil, and the result list is walked into "
+     "`[family, socktype, proto, canonname, address]` arrays and freed."},
+    {NULL, "gethostbyname_ex",
+     "Polysock.gethostbyname_ex(name) -> Polysock::hostent",
+     "`Polysock.gethostbyname_ex` is hand-written (lib/polysock.rb): the "
+     "result list becomes `[hostname, aliases, addresses]` and is freed."},
+    {NULL, "gethostbyaddr", "Polysock.gethostbyaddr(ip) -> Polysock::hostent",
+     "`Polysock.gethostbyaddr` is hand-written (lib/polysock.rb): the result "
+     "list becomes `[hostname, aliases, addresses]` and is freed."},
+    {"socket", "setblocking", NULL,
+     "lib/polysock.rb also takes true and false (nil is false)."},
+    {"socket", "close", NULL,
+     "lib/polysock.rb also closes the IO `to_io` made."},
+};
+
+static int ruby_sugar_of(const struct model *m, const struct fn *f)
+{
+    const char *owner = f->method_of >= 0 ? m->handles[f->method_of].name
+                                          : NULL;
+    const char *name = f->method_of >= 0 ? f->method_name : f->name;
+    size_t i;
+
+    for (i = 0; i < sizeof ruby_sugar / sizeof ruby_sugar[0]; i++)
+        if (strcmp(ruby_sugar[i].name, name) == 0 &&
+            (owner == NULL ? ruby_sugar[i].owner == NULL
+                           : ruby_sugar[i].owner != NULL &&
+                                 strcmp(ruby_sugar[i].owner, owner) == 0))
+            return (int)i;
+    return -1;
+}
+
+/* "Polysock::Error" for errmap's "Error", "ArgumentError" for
+ * "::ArgumentError". */
+static void ref_exception(struct sbuf *b, const char *ruby)
+{
+    if (ruby[0] == ':')
+        sb_puts(b, ruby + 2);
+    else
+        sb_printf(b, "Polysock::%s", ruby);
+}
+
+/* One call as the user writes it: "callee(a, b = 1) -> Result". */
+static void ref_call(const struct rfn *r, const char *callee, struct sbuf *b)
+{
+    struct sbuf args;
+
+    sb_init(&args);
+    ruby_params(r, &args);
+    sb_puts(b, callee);
+    if (args.len)
+        sb_printf(b, "(%s)", args.s);
+    sb_puts(b, " -> ");
+    rbs_result(r, b);
+    sb_putc(b, '\n');
+    sb_free(&args);
+}
+
+static bool has_handle_param(const struct fn *f)
+{
+    size_t i;
+
+    for (i = 0; i < f->nparams; i++)
+        if (f->params[i].type.kind == TY_HANDLE)
+            return true;
+    return false;
+}
+
+/* The code block: the idiomatic form(s), then the Polysock::Raw form when
+ * it differs (handles as Integers). */
+static void ref_calls(const struct model *m, const struct fn *f,
+                      const struct rfn *api, struct sbuf *b)
+{
+    int sugar = ruby_sugar_of(m, f);
+    struct sbuf callee;
+    struct rfn raw;
+
+    sb_init(&callee);
+    sb_puts(b, "```ruby\n");
+    if (api != NULL && sugar >= 0 && ruby_sugar[sugar].call != NULL) {
+        sb_printf(b, "%s\n", ruby_sugar[sugar].call);
+    } else if (api != NULL) {
+        if (api->cls >= 0)
+            sb_printf(&callee, "%s.", m->handles[api->cls].name);
+        else
+            sb_puts(&callee, "Polysock.");
+        sb_puts(&callee, rfn_name(api));
+        ref_call(api, callee.s, b);
+        if (api->cls >= 0 && into_buffer(f) >= 0) {
+            struct rfn into;
+
+            rfn_init(&into, m, f, LAYER_API, true);
+            sb_clear(&callee);
+            sb_printf(&callee, "%s.%s", m->handles[api->cls].name,
+                      rfn_name(&into));
+            ref_call(&into, callee.s, b);
+            rfn_free(&into);
+        }
+        if (api->cls < 0) {
+            size_t h;
+
+            for (h = 0; h < m->nhandles; h++)
+                if (has_class(m, (int)h) && ctor_of(m, (int)h) ==
+                                                (int)(f - m->fns)) {
+                    sb_clear(&callee);
+                    sb_puts(&callee, "Polysock::");
+                    camel(&callee, m->handles[h].name);
+                    sb_puts(&callee, ".new");
+                    ref_call(api, callee.s, b);
+                }
+        }
+    }
+    if (api == NULL || has_handle_param(f)) {
+        rfn_init(&raw, m, f, LAYER_RAW, false);
+        sb_clear(&callee);
+        sb_printf(&callee, "Polysock::Raw.%s", rfn_name(&raw));
+        ref_call(&raw, callee.s, b);
+        rfn_free(&raw);
+    }
+    sb_puts(b, "```\n\n");
+    sb_free(&callee);
+}
+
+static void ref_params(const struct rfn *r, struct sbuf *b)
+{
+    const struct fn *f = r->f;
+    struct sbuf cell;
+    bool any = false;
+    size_t i;
+
+    sb_init(&cell);
+    for (i = 0; i < f->nparams; i++) {
+        const struct param *p = &f->params[i];
+        const struct rparam *rp = &r->p[i];
+
+        if (!rp->visible)
+            continue;
+        if (!any)
+            sb_puts(b, "| Argument | Ruby type | Meaning |\n"
+                    "| --- | --- | --- |\n");
+        any = true;
+        sb_printf(b, "| `%s` | `", rp->name);
+        if (i == 0 && r->self_param)
+            sb_puts(b, "Integer");
+        else
+            rbs_type(r, i, true, b);
+        sb_puts(b, "` | ");
+        sb_clear(&cell);
+        if (i == 0 && r->self_param)
+            sb_puts(&cell, "The raw handle.");
+        else if (docs_param_doc(f, p) != NULL)
+            docs_cell(&cell, docs_param_doc(f, p));
+        if (p->null_value.kind != DEF_NONE) {
+            sb_printf(&cell, "%snil: the C value ", cell.len ? " " : "");
+            null_text(&cell, p);
+            sb_putc(&cell, '.');
+        }
+        if (rp->has_default) {
+            sb_printf(&cell, "%sDefault `", cell.len ? " " : "");
+            if (p->def.kind != DEF_NONE)
+                default_text(&cell, &p->def);
+            else
+                sb_puts(&cell, p->len_of >= 0 ? "0" : "nil");
+            sb_puts(&cell, "`.");
+        }
+        sb_printf(b, "%s |\n", cell.s);
+    }
+    if (any)
+        sb_putc(b, '\n');
+    sb_free(&cell);
+}
+
+static void ref_raises(const struct rfn *r, struct sbuf *b)
+{
+    const struct fn *f = r->f;
+    /* The close method of a class returns at once once closed. */
+    bool idempotent = r->cls >= 0 &&
+                      closer_of(r->m, r->cls) == (int)(f - r->m->fns);
+    bool null = false, handle = false;
+    size_t i;
+
+    if (!f->returns_status) {
+        sb_puts(b, "It cannot fail.\n\n");
+        return;
+    }
+    for (i = 0; i < f->nparams; i++) {
+        const struct param *p = &f->params[i];
+
+        if (p->dir != DIR_IN)
+            continue;
+        null |= p->null_value.kind != DEF_NONE;
+        handle |= p->type.kind == TY_HANDLE;
+    }
+    sb_puts(b, "**Raises** the exception of the error class of the code it "
+            "fails with (see *Error classes*), and before the call "
+            "`TypeError` for an argument of the wrong type and `RangeError` "
+            "for an Integer its C type cannot hold");
+    if (null)
+        sb_puts(b, "; `ArgumentError` for a negative number (nil means "
+                "none)");
+    if (into_buffer(f) >= 0 && r->cls >= 0)
+        sb_printf(b, "; `%s_into` raises `ArgumentError` when asked for more "
+                  "bytes than the String holds", rfn_name(r));
+    sb_puts(b, ".");
+    if (handle && !idempotent)
+        sb_puts(b, " A closed or stale handle raises `Polysock::Error` "
+                "(`errno` EBADF).");
+    if (f->blocking && docs_fn_has_timeout_mode(r->m, f))
+        sb_printf(b, " In timeout mode it raises `Polysock::Timeout` when "
+                  "the time runs out; in non-blocking mode, when it would "
+                  "wait, `Polysock::%s` (an `IO::%s`).",
+                  reads(f) ? "WaitReadable" : "WaitWritable",
+                  reads(f) ? "WaitReadable" : "WaitWritable");
+    if (r->partial >= 0)
+        sb_puts(b, " Failing part way, the exception's `bytes_sent` says "
+                "how much went out.");
+    sb_puts(b, "\n\n");
+}
+
+/* One entry.  A method of a handle type without a Ruby class exists only
+ * in Polysock::Raw. */
+static void ruby_ref_entry(const struct model *m, const struct fn *f,
+                           struct sbuf *b)
+{
+    bool api = f->method_of < 0 || has_class(m, f->method_of);
+    int sugar = ruby_sugar_of(m, f);
+    struct rfn r;
+
+    rfn_init(&r, m, f, api ? LAYER_API : LAYER_RAW, false);
+    if (f->method_of < 0) {
+        sb_printf(b, "### %s\n\n", f->name);
+    } else if (api) {
+        sb_puts(b, "### ");
+        camel(b, m->handles[f->method_of].name);
+        sb_printf(b, "#%s\n\n", f->method_name);
+    } else {
+        sb_printf(b, "### %s.%s\n\n", m->handles[f->method_of].name,
+                  f->method_name);
+    }
+    ref_calls(m, f, api ? &r : NULL, b);
+    sb_printf(b, "%s\n\n", f->doc);
+    if (sugar >= 0)
+        sb_printf(b, "%s\n\n", ruby_sugar[sugar].note);
+    if (api && f->method_of >= 0 && closer_of(m, f->method_of) ==
+                                        (int)(f - m->fns))
+        sb_puts(b, "Closing twice does nothing; `closed?` tells whether "
+                "it was called.\n\n");
+    ref_params(&r, b);
+    if (api && r.cls >= 0 && into_buffer(f) >= 0) {
+        struct rfn into;
+
+        rfn_init(&into, m, f, LAYER_API, true);
+        sb_printf(b, "`%s` receives into `%s`, a String the caller owns "
+                  "(written in place, its size unchanged), at most `%s` "
+                  "bytes (0: all of it), and returns the number of bytes "
+                  "received.\n\n", rfn_name(&into), into.p[into.into].name,
+                  into.p[f->params[into.into].len_param].name);
+        rfn_free(&into);
+    }
+    if (f->blocking)
+        sb_puts(b, "**Blocking**: runs without the GVL; `Thread#kill`, "
+                "`Thread#raise`, `Timeout.timeout` and trap handlers "
+                "interrupt it, otherwise an interrupted call goes on with "
+                "the time left.\n\n");
+    ref_raises(&r, b);
+    rfn_free(&r);
+}
+
+static void ruby_ref_package(const struct model *m, struct sbuf *b)
+{
+    size_t h, n = 0;
+
+    sb_puts(b, "## The gem\n\n"
+            "- `Polysock`: the module functions below, the platform's "
+            "constants (`Polysock::AF_INET`, ...: every name of the "
+            "library's table that starts with one of `CONSTANT_PREFIXES`, "
+            "the IDL's constant groups), `VERSION` (the gem), "
+            "`library_version` (the C library loaded) and "
+            "`ABI_FINGERPRINT`.\n- Classes, one per handle type that has "
+            "a close method (a garbage-collected object is closed by a "
+            "finalizer): ");
+    for (h = 0; h < m->nhandles; h++) {
+        if (!has_class(m, (int)h))
+            continue;
+        sb_puts(b, n++ ? ", `Polysock::" : "`Polysock::");
+        camel(b, m->handles[h].name);
+        sb_putc(b, '`');
+    }
+    sb_puts(b, ".  Their methods are generated in a module the class "
+            "includes, so the hand-written part overrides one by calling "
+            "`super`.\n"
+            "- `Polysock::Raw`: every C function as a module function over "
+            "Integer handles (nothing closes them for you), as listed "
+            "with each entry below.\n"
+            "- Hand-written (`bindings/ruby/lib/polysock.rb`, typed in "
+            "`sig/polysock_sugar.rbs`; see `docs/architecture.md`, *Ruby "
+            "and Node bindings*): addresses, the list results of "
+            "`getaddrinfo`, `gethostbyname_ex` and `gethostbyaddr` as "
+            "arrays, `Polysock::SocketType`, `Socket.open(...) { |s| ... }` "
+            "(closed when the block ends), `Socket#to_io` (for "
+            "`IO.select`), `Socket#getsockopt(level, optname, buflen = "
+            "nil)` (an Integer, or a String of at most `buflen` bytes), "
+            "`Socket#setsockopt(level, optname, value)` (an Integer, true "
+            "or false, or a String), `Socket#read`, `readpartial`, `gets`, "
+            "`write`, `<<` and `puts`.  Its entries are marked below.\n"
+            "- Everything else is generated from the IDL by polysock-gen "
+            "(`gen/backend_ruby.c`): `lib/polysock/version.rb`, "
+            "`native.rb`, `errors.rb`, `raw.rb`, `api.rb` and "
+            "`sig/polysock.rbs`, whose RBS types this reference shows.\n\n"
+            "Addresses are Ruby values: `[host, port]` for AF_INET, "
+            "`[host, port, flowinfo, scope_id]` for AF_INET6, a path String "
+            "for AF_UNIX (a leading `\"\\0\"` makes an abstract name), "
+            "`[pid, groups]` for AF_NETLINK.  Data is a binary String.\n\n"
+            "Blocking functions are attached with `blocking: true`: they "
+            "run without the GVL, and every Ruby thread opts in to the "
+            "core's interrupt mode, so Ruby's interrupts (`Thread#kill`, "
+            "`Thread#raise`, `Timeout.timeout`, trap handlers) end a "
+            "waiting call; when none raises, the call is repeated with the "
+            "time that is left.\n\n");
+}
+
+static void ruby_ref_errclasses(const struct model *m, struct sbuf *b)
+{
+    size_t i;
+
+    sb_puts(b, "## Error classes\n\n`Polysock::Error < StandardError` "
+            "carries `errno` (the platform's number, or nil), `code` "
+            "(polysock's negative code), `errname` (\"ECONNREFUSED\", "
+            "\"EAI_NONAME\", ...) and, from `sendall`, `bytes_sent`.  "
+            "`Polysock::WaitReadable` and `Polysock::WaitWritable` are "
+            "`Polysock::Error`s that include `IO::WaitReadable` and "
+            "`IO::WaitWritable`: a non-blocking call that would wait raises "
+            "one.  Every failure has one of these classes, which decides "
+            "the exception:\n\n| Class | Ruby exception | `errno` |\n"
+            "| --- | --- | --- |\n");
+    for (i = 0; i < m->nerrclasses; i++) {
+        const struct errmap *e = errmap_find(m->errclasses[i].name);
+
+        sb_printf(b, "| `%s` | `", m->errclasses[i].name);
+        ref_exception(b, e->ruby);
+        sb_printf(b, "` | %s |\n",
+                  e->ruby[0] == ':' ? "none (Ruby's own exception)"
+                  : e->with_errno ? "the native number" : "nil");
+    }
+    sb_putc(b, '\n');
+}
+
+int ruby_reference(const struct model *m, struct sbuf *b)
+{
+    char fp[FINGERPRINT_HEX_LEN + 1];
+    size_t h, i;
+
+    for (i = 0; i < m->nerrclasses; i++)
+        if (errmap_find(m->errclasses[i].name) == NULL) {
+            fprintf(stderr, "polysock-gen: ruby reference: no Ruby exception "
+                    "for errclass '%s' (add it to errmap in "
+                    "gen/backend_ruby.c)\n", m->errclasses[i].name);
+            return -1;
+        }
+    fingerprint_hex(m, fp);
+    sb_printf(b, "# %s Ruby API reference\n\n"
+              "<!-- Generated by polysock-gen from %s: do not edit. -->\n\n"
+              "`require \"%s\"` (version %s, ABI fingerprint `%s`): the "
+              "reference's socket module for Ruby on lib%s, through the "
+              "ffi gem.\n\n", m->name, path_basename(m->path), m->name,
+              m->version, fp, m->name);
+    ruby_ref_package(m, b);
+    ruby_ref_errclasses(m, b);
+    sb_puts(b, "## Module functions\n\n`Polysock.NAME` (generated in "
+            "`Polysock::API`, which `Polysock` extends); the `Polysock::Raw` "
+            "form is shown where it differs.\n\n");
+    for (i = 0; i < m->nfns; i++)
+        if (m->fns[i].method_of < 0)
+            ruby_ref_entry(m, &m->fns[i], b);
+    for (h = 0; h < m->nhandles; h++) {
+        if (has_class(m, (int)h)) {
+            struct sbuf cls;
+
+            sb_init(&cls);
+            camel(&cls, m->handles[h].name);
+            sb_printf(b, "## Polysock::%s\n\n%s  The methods are those of "
+                      "`Polysock::API::%sMethods`, which the class "
+                      "includes; each is also `Polysock::Raw.NAME(handle, "
+                      "...)`.\n\n", cls.s, m->handles[h].doc, cls.s);
+            sb_free(&cls);
+        } else {
+            sb_printf(b, "## %s methods\n\n%s  No Ruby class wraps it (it "
+                      "has no close method): its methods are functions of "
+                      "`Polysock::Raw` that take the Integer handle "
+                      "first.\n\n", m->handles[h].name, m->handles[h].doc);
+        }
+        for (i = 0; i < m->nfns; i++)
+            if (m->fns[i].method_of == (int)h)
+                ruby_ref_entry(m, &m->fns[i], b);
+    }
+    return 0;
+}

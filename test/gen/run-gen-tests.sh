@@ -13,6 +13,10 @@
 #    makes that check fail naming the function.
 # 4. The fingerprint is 16 hex digits, changes with a parameter type and
 #    does not change with a doc comment.
+# 5. The bindings' API references (docs/api/python.md, ruby.md, node.md)
+#    have one entry per fn with its doc, call, arguments, defaults, blocking
+#    note and errors, and every error class (check-references.py, which
+#    must also catch an entry taken out of a copy).
 #
 # Prints one line per check and ends with "N passed, M failed"; exits 1
 # when M > 0.  VALGRIND="valgrind -q --leak-check=full --error-exitcode=9"
@@ -167,6 +171,36 @@ fi
 fph=$(sed -n 's/^#define POLYSOCK_ABI_FINGERPRINT "\(.*\)"$/\1/p' \
     "$TMP/out-c/core/generated/polysock_fingerprint.h")
 check "polysock_fingerprint.h carries the fingerprint" test "$fph" = "$fp"
+
+# ---- 5. The bindings' API references --------------------------------------------
+
+REFS=$TMP/out-docs/docs/api
+CHECK_REFS=$SRCDIR/test/gen/check-references.py
+if command -v "$PYTHON" >/dev/null 2>&1; then
+    for lang in python ruby node; do
+        if "$PYTHON" "$CHECK_REFS" "$JSON" "$REFS" "$lang" >"$TMP/refs.log" 2>&1
+        then
+            pass "docs: $lang.md has one complete entry per fn"
+        else
+            fail "docs: $lang.md disagrees with the model:"
+            sed 's/^/    /' "$TMP/refs.log"
+        fi
+    done
+    # The checker itself: a copy of node.md without the entry of recv.
+    mkdir -p "$TMP/refs-cut"
+    cp "$REFS"/*.md "$TMP/refs-cut/"
+    sed -i 's/^### socket\.recv$/### (cut)/' "$TMP/refs-cut/node.md"
+    "$PYTHON" "$CHECK_REFS" "$JSON" "$TMP/refs-cut" node >"$TMP/refs-cut.log"
+    rc=$?
+    if [ "$rc" -eq 1 ] && grep -q '^node: recv: 0 entries' "$TMP/refs-cut.log"
+    then
+        pass "docs: a reference without the entry of a fn fails the check"
+    else
+        fail "docs: an entry taken out of node.md went unnoticed (exit $rc)"
+    fi
+else
+    echo "SKIP: API references ($PYTHON not found)"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
