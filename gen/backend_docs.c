@@ -76,19 +76,49 @@ const char *docs_param_doc(const struct fn *f, const struct param *p)
                                        : "How many bytes at most.";
 }
 
+static bool handle_has_settimeout(const struct model *m, int handle)
+{
+    for (size_t k = 0; k < m->nfns; k++)
+        if (m->fns[k].method_of == handle &&
+            strcmp(m->fns[k].method_name, "settimeout") == 0)
+            return true;
+    return false;
+}
+
+/* A handle obeys a timeout mode when it has settimeout, or when it is made
+ * from one that has (a TLS connection runs under its socket's mode). */
+static bool handle_has_timeout_mode(const struct model *m, int handle)
+{
+    if (handle_has_settimeout(m, handle))
+        return true;
+    for (size_t k = 0; k < m->nfns; k++) {
+        const struct fn *g = &m->fns[k];
+        bool makes = false, from_timed = false;
+
+        for (size_t i = 0; i < g->nparams; i++) {
+            const struct param *p = &g->params[i];
+
+            if (p->type.kind != TY_HANDLE)
+                continue;
+            if (p->dir != DIR_IN && p->type.index == handle)
+                makes = true;
+            else if (p->dir == DIR_IN && handle_has_settimeout(m, p->type.index))
+                from_timed = true;
+        }
+        if (makes && from_timed)
+            return true;
+    }
+    return false;
+}
+
 bool docs_fn_has_timeout_mode(const struct model *m, const struct fn *f)
 {
-    size_t i, k;
-
-    for (i = 0; i < f->nparams; i++) {
+    for (size_t i = 0; i < f->nparams; i++) {
         const struct param *p = &f->params[i];
 
-        if (p->dir != DIR_IN || p->type.kind != TY_HANDLE)
-            continue;
-        for (k = 0; k < m->nfns; k++)
-            if (m->fns[k].method_of == p->type.index &&
-                strcmp(m->fns[k].method_name, "settimeout") == 0)
-                return true;
+        if (p->dir == DIR_IN && p->type.kind == TY_HANDLE &&
+            handle_has_timeout_mode(m, p->type.index))
+            return true;
     }
     return false;
 }
