@@ -5,7 +5,8 @@
 #
 # The caller sets POLYSOCK_LIBRARY (the library the binding loads) and
 # PYTHONPATH (where `import polysock` is found); every POLYSOCK_BENCH_*
-# variable of bench_python.py passes through.  Environment of its own:
+# variable of bench_python.py and bench_tls.py passes through.  Environment
+# of its own:
 #   CPYTHON  the CPython interpreter (default /usr/bin/python3)
 #   PYPY     the PyPy interpreter (default pypy3); one that is not
 #            installed is reported and skipped
@@ -29,18 +30,30 @@ loaded_mode() {
     POLYSOCK_PYTHON_MODE=$2 "$1" "$bench" --print-mode 2>/dev/null
 }
 
-# bench LABEL PYTHON MODE
+# run PYTHON MODE SCRIPT [ARG]: bounded, since the benches' own sockets are
+# blocking and a stuck peer would otherwise stall make bench.
+run() {
+    python=$1 mode=$2
+    shift 2
+    if command -v timeout >/dev/null 2>&1; then
+        POLYSOCK_PYTHON_MODE=$mode timeout "$BENCH_SECS" "$python" "$@"
+    else
+        POLYSOCK_PYTHON_MODE=$mode "$python" "$@"
+    fi
+}
+
+# bench LABEL PYTHON MODE: the socket bench, then the TLS bench when its
+# peer program is given (POLYSOCK_BENCH_TLS_PEER, bench/bench_tls).
 bench() {
     echo
     echo "=== $1"
-    # Bounded: the bench's own sockets are blocking, so a stuck peer would
-    # otherwise stall make bench.
-    if command -v timeout >/dev/null 2>&1; then
-        POLYSOCK_PYTHON_MODE=$3 timeout "$BENCH_SECS" "$2" "$bench"
-    else
-        POLYSOCK_PYTHON_MODE=$3 "$2" "$bench"
-    fi
+    run "$2" "$3" "$bench"
     rc=$?
+    if [ "$rc" -eq 0 ] && [ -n "${POLYSOCK_BENCH_TLS_PEER:-}" ]; then
+        echo
+        run "$2" "$3" "$here/bench_tls.py" "$POLYSOCK_BENCH_TLS_PEER"
+        rc=$?
+    fi
     if [ "$rc" -eq 0 ]; then
         summary="$summary
   $1: done"

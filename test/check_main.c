@@ -11,6 +11,8 @@ int main(void)
         errors_suite,  inet_suite,    addr_suite,    resolver_suite,
         constants_suite, handles_suite, socket_suite, timeout_suite,
         threads_suite, poller_suite,  alloc_suite,   vectors_suite,
+        faults_suite,
+        tls_suite,     tls_peers_suite,
     };
     SRunner *runner = srunner_create(NULL);
     for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)

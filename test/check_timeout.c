@@ -108,41 +108,6 @@ static void *late_sender_main(void *arg)
     return NULL;
 }
 
-/* A listener whose accept queue is full: the kernel drops further SYNs,
- * so a connect to it stays pending (the client retries its SYN after
- * ~1 s).  fillers[0..*nfill) are connected but not accepted. */
-static polysock_handle full_listener(int64_t *port, polysock_handle *fillers,
-                                     size_t cap, size_t *nfill)
-{
-    polysock_handle l;
-    ck_assert_ps_ok(polysock_socket(AF_INET, SOCK_STREAM, 0, &l));
-    polysock_addr any = tu_addr(AF_INET, "127.0.0.1", 0);
-    ck_assert_ps_ok(polysock_bind(l, &any));
-    ck_assert_ps_ok(polysock_listen(l, 0));
-    polysock_addr bound;
-    ck_assert_ps_ok(polysock_getsockname(l, &bound));
-    *port = bound.port;
-    polysock_addr to = tu_addr(AF_INET, "127.0.0.1", *port);
-    for (*nfill = 0; *nfill < cap; (*nfill)++) {
-        polysock_handle f;
-        ck_assert_ps_ok(polysock_socket(AF_INET, SOCK_STREAM, 0, &f));
-        ck_assert_ps_ok(polysock_setblocking(f, 0));
-        int rc = polysock_connect(f, &to);
-        ck_assert_msg(rc == 0 || rc == -EINPROGRESS, "filler connect: %s",
-                      polysock_errname(rc));
-        int fd = -1;
-        ck_assert_ps_ok(polysock_fileno(f, &fd));
-        struct pollfd p = {.fd = fd, .events = POLLOUT};
-        if (poll(&p, 1, 300) == 0) {
-            ck_assert_ps_ok(polysock_close(f)); /* its SYN was dropped: full */
-            return l;
-        }
-        fillers[*nfill] = f;
-    }
-    ck_abort_msg("accept queue never filled after %zu connections", cap);
-    return l;
-}
-
 /* ---- default timeout and modes ---- */
 
 START_TEST(test_default_timeout_starts_none_and_applies_to_new_sockets)
@@ -347,7 +312,7 @@ START_TEST(test_timeout_connect_to_full_backlog_times_out)
     int64_t port;
     polysock_handle fillers[16];
     size_t nfill = 0;
-    polysock_handle l = full_listener(&port, fillers, 16, &nfill);
+    polysock_handle l = tu_full_listener(&port, fillers, 16, &nfill);
     polysock_addr to = tu_addr(AF_INET, "127.0.0.1", port);
     polysock_handle c, c2;
     ck_assert_ps_ok(polysock_socket(AF_INET, SOCK_STREAM, 0, &c));
@@ -511,7 +476,7 @@ START_TEST(test_blocking_connect_survives_signals_until_connected)
     int64_t port;
     polysock_handle fillers[16];
     size_t nfill = 0;
-    polysock_handle l = full_listener(&port, fillers, 16, &nfill);
+    polysock_handle l = tu_full_listener(&port, fillers, 16, &nfill);
     /* Freeing one slot lets the client's retried SYN in (~1 s later). */
     struct delayed_accept d = {.listener = l, .delay = 0.3};
     pthread_t t = spawn_without_alarms(delayed_accept_main, &d);
@@ -638,7 +603,7 @@ START_TEST(test_interrupted_connect_repeat_completes_connection)
     int64_t port;
     polysock_handle fillers[16];
     size_t nfill = 0;
-    polysock_handle l = full_listener(&port, fillers, 16, &nfill);
+    polysock_handle l = tu_full_listener(&port, fillers, 16, &nfill);
     polysock_handle c, conn;
     ck_assert_ps_ok(polysock_socket(AF_INET, SOCK_STREAM, 0, &c));
     polysock_addr to = tu_addr(AF_INET, "127.0.0.1", port), peer;

@@ -8,7 +8,9 @@
 # Each pair: start a server on a free port, wait until it LISTENs (without
 # connecting: it serves exactly one client), run the client, then check
 # the client printed exactly  Received 'Hello, world'  and the server
-# printed  Connected by (...)  with the client's address.
+# printed  Connected by (...)  with the client's address.  The SSL pair
+# (ssl_echo_server, ssl_client) uses the test certificates of
+# $POLYSOCK_TEST_CERTS (default: BUILDDIR/test-certs).
 # Every wait is bounded; leftover processes are killed on any exit.
 # The last line is "<n> passed, <m> failed"; the status is 1 if m > 0.
 
@@ -18,6 +20,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${top_srcdir:=$here/..}"
 : "${top_builddir:=.}"
 exdir=$top_builddir/docs/examples/c
+# The test certificates (test/tls/make-certs.sh) for the SSL pair.
+certs=${POLYSOCK_TEST_CERTS:-$top_builddir/test-certs}
 wait_port=$top_srcdir/test/wait-port.sh
 demo=${POLYSOCK_DEMO:-0}
 
@@ -36,7 +40,8 @@ client_dog=
 # watchdog, stop_watchdog, port_used, pick_port, fail.
 . "$top_srcdir/test/harness.sh"
 
-for prog in echo_server echo_client echo_server_dual echo_client_dual; do
+for prog in echo_server echo_client echo_server_dual echo_client_dual \
+    ssl_echo_server ssl_client; do
     if [ ! -x "$exdir/$prog" ]; then
         echo "run-c-examples.sh: $exdir/$prog is missing: build it first" >&2
         exit 99 # hard error for the automake test driver
@@ -55,10 +60,12 @@ fi
 # --- helpers -------------------------------------------------------------
 
 
-# run_client CLIENT HOST PORT: run it to the end, or kill it after
-# RUN_SECS; sets client_rc.
+# run_client CLIENT ARG...: run it (usually with HOST PORT) to the end, or
+# kill it after RUN_SECS; sets client_rc.
 run_client() {
-    "$exdir/$1" "$2" "$3" >"$tmp/client.out" 2>"$tmp/client.err" &
+    client_prog=$1
+    shift
+    "$exdir/$client_prog" "$@" >"$tmp/client.out" 2>"$tmp/client.err" &
     client_pid=$!
     watchdog "$client_pid" "$RUN_SECS"
     client_dog=$dog
@@ -81,15 +88,19 @@ show() {
     [ -s "$1" ] && sed "s/^/$2/" "$1"
 }
 
-# start_server SERVER HOST: start SERVER on HOST and a free port, and wait
-# until it listens.  A port taken between pick_port and bind makes the
-# server exit at once; then try another port.
+# start_server SERVER HOST [ARG...]: start SERVER on HOST and a free port
+# (and the ARGs after them), and wait until it listens.  A port taken
+# between pick_port and bind makes the server exit at once; then try
+# another port.
 start_server() {
+    server_prog=$1 server_host=$2
+    shift 2
     attempt=0
     while [ "$attempt" -lt 3 ]; do
         attempt=$((attempt + 1))
         pick_port || { start_error="no free port"; return 1; }
-        "$exdir/$1" "$2" "$port" >"$tmp/server.out" 2>"$tmp/server.err" &
+        "$exdir/$server_prog" "$server_host" "$port" "$@" \
+            >"$tmp/server.out" 2>"$tmp/server.err" &
         server_pid=$!
         # wait-port.sh one second at a time, to notice a server that died.
         waited=0
@@ -119,6 +130,33 @@ start_server() {
     return 1
 }
 
+# watch_server: bound the running server by a watchdog.
+# finish_server: wait for it to end; sets server_rc.
+watch_server() {
+    watchdog "$server_pid" $((RUN_SECS * 2))
+    server_dog=$dog
+}
+finish_server() {
+    wait "$server_pid"
+    server_rc=$?
+    server_pid=
+    stop_watchdog "$server_dog"
+    server_dog=
+}
+
+# show_conversation SERVER_COMMAND CLIENT_COMMAND: in the demo, what ran
+# and what each side said.
+show_conversation() {
+    [ "$demo" = 1 ] || return 0
+    echo "--- $name"
+    echo "\$ $1 &"
+    echo "\$ $2"
+    show "$tmp/server.out" "  server| "
+    show "$tmp/client.out" "  client| "
+    show "$tmp/server.err" "  server stderr| "
+    show "$tmp/client.err" "  client stderr| "
+}
+
 # pair NAME SERVER SERVER_HOST CLIENT CLIENT_HOST PEER_HOST [V6]
 # PEER_HOST is the address the server must report; V6 = the peer tuple
 # has IPv6's four fields.
@@ -131,24 +169,10 @@ pair() {
         fail "$start_error"
         return
     fi
-    watchdog "$server_pid" $((RUN_SECS * 2))
-    server_dog=$dog
+    watch_server
     run_client "$client" "$chost" "$port"
-    wait "$server_pid"
-    server_rc=$?
-    server_pid=
-    stop_watchdog "$server_dog"
-    server_dog=
-
-    if [ "$demo" = 1 ]; then
-        echo "--- $name"
-        echo "\$ $server $shost $port &"
-        echo "\$ $client $chost $port"
-        show "$tmp/server.out" "  server| "
-        show "$tmp/client.out" "  client| "
-        show "$tmp/server.err" "  server stderr| "
-        show "$tmp/client.err" "  client stderr| "
-    fi
+    finish_server
+    show_conversation "$server $shost $port" "$client $chost $port"
 
     # The expected output, newline included: $(...) alone would drop it.
     expected="Received 'Hello, world'
@@ -203,6 +227,68 @@ refused() {
     fi
 }
 
+# ssl_pair NAME CAFILE_OPTION: ssl_echo_server on 127.0.0.1 with the test
+# certificate for localhost, and ssl_client to localhost.
+#   with:    ssl_client --cafile ca.pem verifies the server and prints its
+#            name, its issuer's and the echoed request; both exit 0;
+#   without: the system's trust store does not know the test CA: the
+#            client refuses the server (exit 1, nothing on stdout, the
+#            reason on stderr) and the server's handshake fails (exit 1).
+ssl_pair() {
+    name=$1 with_ca=$2
+    n=$((n + 1))
+    : >"$tmp/client.out"
+    : >"$tmp/client.err"
+    if [ ! -f "$certs/stamp" ]; then
+        fail "no test certificates in $certs: make test-certs/stamp (or set POLYSOCK_TEST_CERTS)"
+        return
+    fi
+    if ! start_server ssl_echo_server 127.0.0.1 "$certs/good.pem" "$certs/good.key"; then
+        fail "$start_error"
+        return
+    fi
+    watch_server
+    if [ "$with_ca" = with ]; then
+        run_client ssl_client --cafile "$certs/ca.pem" localhost "$port"
+        client_shown="ssl_client --cafile ca.pem localhost $port"
+    else
+        run_client ssl_client localhost "$port"
+        client_shown="ssl_client localhost $port"
+    fi
+    finish_server
+    show_conversation "ssl_echo_server 127.0.0.1 $port good.pem good.key" "$client_shown"
+
+    expected="'/C=US/ST=California/L=Mountain View/O=polysock test/CN=localhost'
+'/C=US/O=polysock test/CN=polysock test CA'
+'GET / HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n'
+."
+    got=$(cat "$tmp/client.out"; echo .)
+    pattern="^Connected by \('127\.0\.0\.1', [0-9]+\)$"
+    if ! grep -Eq "$pattern" "$tmp/server.out"; then
+        fail "server output does not match: $pattern"
+    elif [ "$with_ca" = with ]; then
+        if [ "$client_rc" -ne 0 ]; then
+            fail "client exited with status $client_rc"
+        elif [ "$got" != "$expected" ]; then
+            fail "client output is not the names and the echoed request"
+        elif [ "$server_rc" -ne 0 ]; then
+            fail "server exited with status $server_rc"
+        else
+            passed=$((passed + 1))
+            [ "$demo" = 1 ] || echo "ok $n - $name"
+        fi
+    elif [ "$client_rc" -ne 1 ] || [ -s "$tmp/client.out" ]; then
+        fail "client exited with status $client_rc (and printed $(wc -c <"$tmp/client.out") bytes), not 1 and nothing"
+    elif ! grep -q 'certificate' "$tmp/client.err"; then
+        fail "client's error does not mention the certificate"
+    elif [ "$server_rc" -ne 1 ]; then
+        fail "server exited with status $server_rc, not 1"
+    else
+        passed=$((passed + 1))
+        [ "$demo" = 1 ] || echo "ok $n - $name"
+    fi
+}
+
 # --- the pairs ------------------------------------------------------------
 
 pair "IPv4 pair over 127.0.0.1" \
@@ -228,6 +314,8 @@ if command -v getent >/dev/null 2>&1 &&
 else
     echo "skip - dual client to 'localhost': localhost is not 127.0.0.1 here"
 fi
+ssl_pair "SSL pair: client verifies the server with the test CA" with
+ssl_pair "SSL pair: client without the test CA refuses the server" without
 refused "IPv4 client, nothing listening: exits 1" echo_client ""
 refused "dual client, nothing listening: could not open socket" \
     echo_client_dual "could not open socket"

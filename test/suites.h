@@ -17,5 +17,8 @@ Suite *threads_suite(void);
 Suite *poller_suite(void);
 Suite *alloc_suite(void);
 Suite *vectors_suite(void);
+Suite *faults_suite(void);
+Suite *tls_suite(void);
+Suite *tls_peers_suite(void);
 
 #endif

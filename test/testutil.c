@@ -3,6 +3,8 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -51,6 +53,38 @@ void tu_tcp_pair(int family, polysock_handle *client, polysock_handle *server)
     polysock_addr peer;
     ck_assert_ps_ok(polysock_accept(l, server, &peer));
     ck_assert_ps_ok(polysock_close(l));
+}
+
+polysock_handle tu_full_listener(int64_t *port, polysock_handle *fillers,
+                                 size_t cap, size_t *nfill)
+{
+    polysock_handle l;
+    ck_assert_ps_ok(polysock_socket(AF_INET, SOCK_STREAM, 0, &l));
+    polysock_addr any = tu_addr(AF_INET, "127.0.0.1", 0);
+    ck_assert_ps_ok(polysock_bind(l, &any));
+    ck_assert_ps_ok(polysock_listen(l, 0));
+    polysock_addr bound;
+    ck_assert_ps_ok(polysock_getsockname(l, &bound));
+    *port = bound.port;
+    polysock_addr to = tu_addr(AF_INET, "127.0.0.1", *port);
+    for (*nfill = 0; *nfill < cap; (*nfill)++) {
+        polysock_handle f;
+        ck_assert_ps_ok(polysock_socket(AF_INET, SOCK_STREAM, 0, &f));
+        ck_assert_ps_ok(polysock_setblocking(f, 0));
+        int rc = polysock_connect(f, &to);
+        ck_assert_msg(rc == 0 || rc == -EINPROGRESS, "filler connect: %s",
+                      polysock_errname(rc));
+        int fd = -1;
+        ck_assert_ps_ok(polysock_fileno(f, &fd));
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        if (poll(&p, 1, 300) == 0) {
+            ck_assert_ps_ok(polysock_close(f)); /* its SYN was dropped: full */
+            return l;
+        }
+        fillers[*nfill] = f;
+    }
+    ck_abort_msg("accept queue never filled after %zu connections", cap);
+    return l;
 }
 
 int tu_open_fds(void)

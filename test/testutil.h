@@ -29,6 +29,11 @@ polysock_addr tu_unix_addr(const char *path, size_t len);
 polysock_handle tu_listener(int family, int64_t *port);
 /* A connected TCP pair over loopback: client and accepted server side. */
 void tu_tcp_pair(int family, polysock_handle *client, polysock_handle *server);
+/* An IPv4 loopback listener whose accept queue is full: the kernel drops
+ * further SYNs, so a connect to it stays pending (the client retries its
+ * SYN after ~1 s).  fillers[0..*nfill) are connected but not accepted. */
+polysock_handle tu_full_listener(int64_t *port, polysock_handle *fillers,
+                                 size_t cap, size_t *nfill);
 
 /* Number of open descriptors of this process (counts /proc/self/fd). */
 int tu_open_fds(void);

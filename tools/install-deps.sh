@@ -3,6 +3,8 @@
 # missing.  Uses sudo when not run as root.
 set -eu
 PACKAGES="gcc g++ make autoconf automake libtool pkg-config check netbase valgrind
+  libssl-dev openssl
+  clang libclang-rt-14-dev
   python3-cffi python3-pytest python3-exceptiongroup pypy3 pypy3-dev
   ruby ruby-ffi ruby-minitest mypy"
 missing=""

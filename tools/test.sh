@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build and run every test: make check (the Check suite, the examples, the
 # generator), the Check suite under valgrind, make check again under
-# AddressSanitizer + UndefinedBehaviorSanitizer, then make distcheck.
+# AddressSanitizer + UndefinedBehaviorSanitizer, the threaded Check suites
+# under ThreadSanitizer, then make distcheck.
 # Ends with one "N passed, M failed" line over every Check test run.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,6 +36,25 @@ C_TESTS="test/check_polysock test/run-c-examples.sh test/gen/run-gen-tests.sh"
 "$top/tools/build.sh" "$top/build-sanitizers" --enable-sanitizers
 run_suite "$top/build-sanitizers" "sanitizer build" TESTS="$C_TESTS"
 
+# The Check suites that run threads, under ThreadSanitizer: any data race
+# it reports fails the run.  (TSan cannot share a build with ASan.)
+TSAN_SUITES="threads timeout poller resolver socket faults tls"
+"$top/tools/build.sh" "$top/build-tsan" --enable-tsan
+make -s -C "$top/build-tsan" -j"$jobs" test/check_polysock
+: >"$top/build-tsan/tsan.log"
+for suite in $TSAN_SUITES; do
+    if ! CK_RUN_SUITE=$suite "$top/build-tsan/test/check_polysock" \
+            >>"$top/build-tsan/tsan.log" 2>&1; then
+        status=1
+        echo "=== ThreadSanitizer build, suite $suite: failures ==="
+    fi
+done
+if grep -q "WARNING: ThreadSanitizer" "$top/build-tsan/tsan.log"; then
+    status=1
+    echo "=== ThreadSanitizer: data races (build-tsan/tsan.log) ==="
+    grep -A12 "WARNING: ThreadSanitizer" "$top/build-tsan/tsan.log" | head -60
+fi
+
 # distcheck: a tarball that builds, installs and passes the C suite (the
 # binding suites need the npm packages of the source checkout).
 if ! make -s -C "$top/build" distcheck TESTS="$C_TESTS" >"$top/build/distcheck.out" 2>&1; then
@@ -48,5 +68,5 @@ awk -F'[:,] *' '/Checks: [0-9]+, Failures/ {
         n += $3; f += $5 + $7
     } END { printf "checks: %d passed, %d failed\n", n - f, f }' \
     "$top/build/test/check_polysock.log" "$top/build/valgrind.out" \
-    "$top/build-sanitizers/test/check_polysock.log"
+    "$top/build-sanitizers/test/check_polysock.log" "$top/build-tsan/tsan.log"
 exit "$status"

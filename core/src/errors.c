@@ -66,6 +66,34 @@ static const lib_error lib_errors[] = {
      "address does not match the socket's family"},
     {POLYSOCK_EFAMILYMISMATCH, POLYSOCK_ERRCLASS_ERROR, "POLYSOCK_EFAMILYMISMATCH",
      "address family mismatched"},
+    /* TLS: short texts in the words of CPython's ssl errors; the engine's
+     * own reason is per connection (POLYSOCK_TLS_INFO_ERROR). */
+    {POLYSOCK_ETLS_WANTREAD, POLYSOCK_ERRCLASS_TLS, "POLYSOCK_ETLS_WANTREAD",
+     "The operation did not complete (read)"},
+    {POLYSOCK_ETLS_WANTWRITE, POLYSOCK_ERRCLASS_TLS, "POLYSOCK_ETLS_WANTWRITE",
+     "The operation did not complete (write)"},
+    {POLYSOCK_ETLS_CERT_VERIFY, POLYSOCK_ERRCLASS_TLS, "POLYSOCK_ETLS_CERT_VERIFY",
+     "certificate verify failed"},
+    {POLYSOCK_ETLS_CERT_UNTRUSTED, POLYSOCK_ERRCLASS_TLS, "POLYSOCK_ETLS_CERT_UNTRUSTED",
+     "certificate verify failed: no trusted issuer (self-signed or unknown CA)"},
+    {POLYSOCK_ETLS_CERT_EXPIRED, POLYSOCK_ERRCLASS_TLS, "POLYSOCK_ETLS_CERT_EXPIRED",
+     "certificate verify failed: certificate has expired or is not yet valid"},
+    {POLYSOCK_ETLS_CERT_HOSTNAME, POLYSOCK_ERRCLASS_TLS, "POLYSOCK_ETLS_CERT_HOSTNAME",
+     "certificate verify failed: hostname mismatch"},
+    {POLYSOCK_ETLS_HANDSHAKE, POLYSOCK_ERRCLASS_TLS, "POLYSOCK_ETLS_HANDSHAKE",
+     "TLS handshake failure"},
+    {POLYSOCK_ETLS_VERSION, POLYSOCK_ERRCLASS_TLS, "POLYSOCK_ETLS_VERSION",
+     "unsupported protocol: no TLS version in common"},
+    {POLYSOCK_ETLS_PROTOCOL, POLYSOCK_ERRCLASS_TLS, "POLYSOCK_ETLS_PROTOCOL",
+     "TLS protocol violation (wrong version number, bad record)"},
+    {POLYSOCK_ETLS_EOF, POLYSOCK_ERRCLASS_TLS, "POLYSOCK_ETLS_EOF",
+     "EOF occurred in violation of protocol"},
+    {POLYSOCK_ETLS_NONAME, POLYSOCK_ERRCLASS_TLS, "POLYSOCK_ETLS_NONAME",
+     "check_hostname requires server_hostname"},
+    {POLYSOCK_ETLS_CONFIG, POLYSOCK_ERRCLASS_TLS, "POLYSOCK_ETLS_CONFIG",
+     "bad certificate, private key or CA file content"},
+    {POLYSOCK_ETLS_CLOSED, POLYSOCK_ERRCLASS_TLS, "POLYSOCK_ETLS_CLOSED",
+     "TLS connection closed (close_notify received or failed earlier)"},
 };
 
 int polysock__gai_failure(int eai, int err)
@@ -205,8 +233,8 @@ const char *polysock_strerror(int code)
         return gai_strerror(polysock_errno(code)); /* constant strings */
     if (is_herror(code))
         return hstrerror(polysock_errno(code));    /* constant strings */
-    if (is_tls(code))
-        return "TLS error";
     const lib_error *e = find_lib_error(code);
-    return e != NULL ? e->message : "unknown polysock error code";
+    if (e != NULL)
+        return e->message;
+    return is_tls(code) ? "unknown TLS error" : "unknown polysock error code";
 }

@@ -36,7 +36,8 @@ typedef enum polysock__kind {
     POLYSOCK__KIND_HOSTENT = 2,
     POLYSOCK__KIND_ADDRINFO = 3,
     POLYSOCK__KIND_POLLER = 4,
-    POLYSOCK__KIND_TLS = 5
+    POLYSOCK__KIND_TLS = 5,
+    POLYSOCK__KIND_TLS_CONFIG = 6
 } polysock__kind;
 
 typedef struct polysock__object polysock__object;
@@ -138,7 +139,7 @@ int64_t polysock__default_timeout_ns(void);
 enum polysock__op {
     POLYSOCK__OP_ACCEPT = 1, POLYSOCK__OP_CONNECT, POLYSOCK__OP_RECV,
     POLYSOCK__OP_SEND, POLYSOCK__OP_SENDALL, POLYSOCK__OP_POLL,
-    POLYSOCK__OP_TLS
+    POLYSOCK__OP_TLS_HANDSHAKE, POLYSOCK__OP_TLS_READ, POLYSOCK__OP_TLS_WRITE
 };
 /* The deadline of a call starting now: the armed deadline of an
  * interrupted call with the same handle and op, else now + timeout_ns

@@ -233,8 +233,59 @@ async function collect() {
     }
 }
 
+// ---- TLS: the test certificates and the external peers (test/tls) ---------------
+
+const TLS_DIR = path.join(ROOT, 'test', 'tls');
+let certsDir = null;
+
+// The directory of test/tls/make-certs.sh's certificates: POLYSOCK_TEST_CERTS
+// (make check), else made once for this process in a temporary directory,
+// with the build tree's mkcert-odd ($top_builddir), or one compiled here.
+function tlsCerts() {
+    if (certsDir !== null) return certsDir;
+    const given = process.env.POLYSOCK_TEST_CERTS;
+    if (given !== undefined && given !== '') return (certsDir = given);
+    const { execFileSync } = require('node:child_process');
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'polysock-node-certs.'));
+    process.once('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+    let mkcert = path.join(process.env.top_builddir || ROOT, 'test', 'tls', 'mkcert-odd');
+    if (!fs.existsSync(mkcert)) {
+        mkcert = path.join(tmp, 'mkcert-odd');
+        execFileSync('cc', ['-o', mkcert, path.join(TLS_DIR, 'mkcert-odd.c'), '-lcrypto']);
+    }
+    execFileSync('sh', [path.join(TLS_DIR, 'make-certs.sh'), path.join(tmp, 'certs'), mkcert]);
+    return (certsDir = path.join(tmp, 'certs'));
+}
+
+function certPath(name) {
+    return path.join(tlsCerts(), name);
+}
+
+// Start test/tls/peer.py MODE (killed when the test ends).  Server modes
+// resolve once the peer printed "PORT <n>"; client modes at once.  done
+// resolves to { code, stdout, stderr } when the peer exits.
+function startPeer(t, mode, args = []) {
+    const { spawn } = require('node:child_process');
+    const child = spawn('/usr/bin/python3', [path.join(TLS_DIR, 'peer.py'), '--certs', tlsCerts(), mode, ...args],
+                        { stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => child.kill());
+    let stdout = '', stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const done = new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+    const port = new Promise((resolve, reject) => {
+        child.stdout.on('data', (d) => {
+            stdout += d;
+            const m = /^PORT (\d+)$/m.exec(stdout);
+            if (m) resolve(Number(m[1]));
+        });
+        done.then((r) => reject(new Error(`peer.py ${mode} exited (${r.code}) without a port: ${r.stderr}`)));
+    });
+    port.catch(() => {});
+    return { child, port, done };
+}
+
 module.exports = {
     polysock, promises, park, generated, Sockets, PSockets, recvExactly, elapsed, elapsedAsync,
     assertTimedOut, throwsCode, rejectsCode, ipv6Loopback, shortTmpdir, sleep, collect,
-    fdCount, liveSockets, SLACK, ROOT,
+    fdCount, liveSockets, SLACK, ROOT, tlsCerts, certPath, startPeer,
 };

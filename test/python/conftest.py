@@ -6,7 +6,7 @@ import tempfile
 
 import pytest
 
-from helpers import STDLIB, polysock
+from helpers import STDLIB, Peer, make_test_certs, polysock
 
 # A hung test (a blocking call a binding bug never wakes) must not hang
 # `make check`: dump every thread's stack and end the run instead.
@@ -116,3 +116,30 @@ def short_tmpdir():
     pytest's tmp_path can exceed that."""
     with tempfile.TemporaryDirectory(prefix="ps-") as d:
         yield d
+
+
+# ---- TLS ----
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory):
+    """The directory of test/tls/make-certs.sh's certificates: make check's
+    (POLYSOCK_TEST_CERTS), else made for this run."""
+    given = os.environ.get("POLYSOCK_TEST_CERTS")
+    if given:
+        return given
+    return make_test_certs(str(tmp_path_factory.mktemp("tls")))
+
+
+@pytest.fixture
+def peer(certs):
+    """peer(MODE, *args) starts test/tls/peer.py; all are killed at
+    teardown."""
+    started = []
+
+    def start(mode, *args):
+        started.append(Peer(certs, mode, *args))
+        return started[-1]
+
+    yield start
+    for p in started:
+        p.stop()

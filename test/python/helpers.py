@@ -8,7 +8,10 @@ in that mode only.
 """
 
 import os
+import select
 import socket as stdlib_socket
+import subprocess
+import tempfile
 import threading
 import time
 
@@ -104,3 +107,89 @@ class Background:
         if self.error is not None:
             raise self.error
         return self.result
+
+
+# ---- TLS: the shared certificates and external peers (test/tls/) ----
+
+SRCDIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+TLS_FIXTURES = os.path.join(SRCDIR, "test", "tls")
+# The peers use the system Python's ssl module (and its openssl CLI), the
+# same whichever interpreter runs this suite.
+PEER_PYTHON = "/usr/bin/python3"
+PEER_START_SECONDS = 30
+
+
+def make_test_certs(outdir):
+    """Run test/tls/make-certs.sh into outdir (a local run without
+    POLYSOCK_TEST_CERTS); mkcert-odd comes from the build tree when
+    top_builddir says where, else it is compiled here."""
+    mkcert_odd = os.path.join(os.environ.get("top_builddir", "/nonexistent"),
+                              "test", "tls", "mkcert-odd")
+    if not os.access(mkcert_odd, os.X_OK):
+        mkcert_odd = os.path.join(outdir, "mkcert-odd")
+        subprocess.run(
+            [os.environ.get("CC", "cc"), "-o", mkcert_odd,
+             os.path.join(TLS_FIXTURES, "mkcert-odd.c"), "-lcrypto"],
+            check=True)
+    certs = os.path.join(outdir, "certs")
+    subprocess.run(["sh", os.path.join(TLS_FIXTURES, "make-certs.sh"), certs,
+                    mkcert_odd], check=True)
+    return certs
+
+
+class Peer:
+    """An external TLS peer, test/tls/peer.py MODE, in a child process.
+
+    Server modes print "PORT <n>" once listening: port is then set.  Client
+    modes (client-*) get --port and connect to us.  stop() kills it.
+    """
+
+    def __init__(self, certs, mode, *args):
+        self.mode = mode
+        self.port = None
+        self._stderr = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [PEER_PYTHON, os.path.join(TLS_FIXTURES, "peer.py"),
+             "--certs", certs, mode] + [str(a) for a in args],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=self._stderr)
+        if not mode.startswith("client-"):
+            self.port = self._read_port()
+
+    def _read_port(self):
+        deadline = time.monotonic() + PEER_START_SECONDS
+        line = b""
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([self.process.stdout], [], [],
+                                        max(left, 0))
+            if not ready:
+                self.stop()
+                raise AssertionError("peer %s printed no port within %ds"
+                                     % (self.mode, PEER_START_SECONDS))
+            byte = os.read(self.process.stdout.fileno(), 1)
+            if not byte:
+                message = "peer %s exited before listening: %s" % (
+                    self.mode, self.stderr())
+                self.stop()
+                raise AssertionError(message)
+            line += byte
+        word, port = line.split()
+        assert word == b"PORT", line
+        return int(port)
+
+    def stderr(self):
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", "replace")
+
+    def finish(self, timeout=30):
+        """Wait for the peer to exit: (exit status, its stdout text)."""
+        out, _ = self.process.communicate(timeout=timeout)
+        return self.process.returncode, out.decode("utf-8", "replace")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.process.stdout.close()
+        self._stderr.close()

@@ -59,6 +59,42 @@ module PolysockTest
     end
   end
 
+  # ---- TLS fixtures (test/tls/, README.md there) ----
+
+  TLS_FIXTURES = File.expand_path("../tls", __dir__)
+  # The peers run on the system's Python, whose ssl module is the foreign
+  # implementation the binding must interoperate with.
+  PYTHON = "/usr/bin/python3"
+
+  # The directory of the test certificates: POLYSOCK_TEST_CERTS (make
+  # check), else made once for this process by make-certs.sh (with
+  # mkcert-odd from POLYSOCK_MKCERT_ODD, or compiled here) and removed at
+  # exit.
+  def self.certs
+    @certs ||= ENV["POLYSOCK_TEST_CERTS"].to_s.empty? ? make_certs : ENV["POLYSOCK_TEST_CERTS"]
+  end
+
+  def self.make_certs
+    dir = Dir.mktmpdir("polysock-rb-certs-")
+    at_exit { FileUtils.rm_rf(dir) }
+    mkcert_odd = ENV["POLYSOCK_MKCERT_ODD"].to_s
+    if mkcert_odd.empty?
+      mkcert_odd = File.join(dir, "mkcert-odd")
+      run!("cc", "-o", mkcert_odd, File.join(TLS_FIXTURES, "mkcert-odd.c"), "-lcrypto")
+    end
+    run!("sh", File.join(TLS_FIXTURES, "make-certs.sh"), File.join(dir, "certs"), mkcert_odd)
+    File.join(dir, "certs")
+  end
+
+  def self.run!(*command)
+    out, status = Open3.capture2e(*command)
+    raise "#{command.join(' ')} failed: #{out}" unless status.success?
+  end
+
+  # A peer of test/tls/peer.py: its process, the port it listens on (or
+  # nil), and its output after the PORT line.
+  Peer = Struct.new(:pid, :port, :output)
+
   # The path of a child Ruby that loads the binding as this process does.
   def self.ruby_command(*args)
     [RbConfig.ruby, "-I", File.expand_path("../../bindings/ruby/lib", __dir__), *args]
@@ -72,10 +108,13 @@ module PolysockTest
       PolysockTest.current = "#{self.class}##{name}"
       PolysockTest.deadline = PolysockTest.now + WATCHDOG_SECONDS
       @tracked = []
+      @peers = []
     end
 
     def after_teardown
-      @tracked.each { |s| s.close unless s.closed? }
+      # Last opened first: a TLS connection before the socket under it.
+      @tracked.reverse_each { |s| s.close unless s.closed? }
+      @peers.each { |peer| stop_peer(peer) }
       Polysock.setdefaulttimeout(nil)
       PolysockTest.deadline = nil
       super
@@ -147,6 +186,85 @@ module PolysockTest
       FileUtils.rm_rf(dir) if dir
     end
 
+    # The path of a test certificate or key ("good.pem").
+    def cert(name)
+      File.join(PolysockTest.certs, name)
+    end
+
+    # Start a server mode of test/tls/peer.py (extra arguments after the
+    # mode) and wait for its "PORT <n>" line.
+    def tls_peer(mode, *args)
+      peer = spawn_peer(mode, *args)
+      line = Timeout.timeout(20) { peer.output.gets }
+      flunk "peer.py #{mode} did not start: #{line.inspect}#{peer.output.read}" unless line =~ /\APORT (\d+)$/
+      peer.port = Regexp.last_match(1).to_i
+      peer
+    end
+
+    # Start test/tls/peer.py in mode (a client mode needs "--port", n);
+    # its stdout and stderr are peer.output.  Killed at teardown if still
+    # running, with the openssl it may have started (its process group).
+    def spawn_peer(mode, *args)
+      reader, writer = IO.pipe
+      pid = Process.spawn(PYTHON, File.join(TLS_FIXTURES, "peer.py"), "--certs", PolysockTest.certs,
+                          mode, *args.map(&:to_s), out: writer, err: writer, in: File::NULL, pgroup: true)
+      writer.close
+      @peers << Peer.new(pid, nil, reader)
+      @peers.last
+    end
+
+    # A client connection to address, verified against the test CA;
+    # closed at teardown.
+    def tls_client(address, keyfile = nil, certfile = nil, **options)
+      sock = socket
+      sock.connect(address)
+      track(Polysock.ssl(sock, keyfile, certfile, cafile: cert("ca.pem"), **options))
+    end
+
+    # A TLS server in a thread: accepts one connection on a loopback
+    # listener, wraps it (good.pem unless certfile says otherwise), yields
+    # it to the block and closes it.  Returns [its address, the thread];
+    # the thread's value is the block's.
+    def tls_server(keyfile = cert("good.key"), certfile = cert("good.pem"), **options, &block)
+      srv = listener
+      thread = background do
+        conn, = srv.accept
+        track(conn)
+        Polysock::SSL.open(conn, keyfile, certfile, server_side: true, **options, &block)
+      end
+      [srv.getsockname, thread]
+    end
+
+    # Read exactly n bytes from a TLS connection.
+    def ssl_read_exactly(ssl, n)
+      data = String.new(encoding: Encoding::BINARY)
+      while data.bytesize < n
+        chunk = ssl.read([n - data.bytesize, 65_536].min)
+        flunk "EOF with #{n - data.bytesize} bytes still expected" if chunk.empty?
+        data << chunk
+      end
+      data
+    end
+
+    # Wait for a peer to exit: [its exit status, everything it printed after
+    # the PORT line].
+    def finish_peer(peer, seconds = 20)
+      output = Timeout.timeout(seconds) { peer.output.read }
+      _, status = Process.wait2(peer.pid)
+      @peers.delete(peer)
+      peer.output.close
+      [status, output]
+    end
+
+    def stop_peer(peer)
+      Process.kill("KILL", -peer.pid)
+      Process.wait(peer.pid)
+    rescue Errno::ESRCH, Errno::ECHILD
+      nil
+    ensure
+      peer.output.close unless peer.output.closed?
+    end
+
     # A thread whose exception is kept, not printed, and re-raised by value.
     def background(&block)
       t = Thread.new(&block)
@@ -172,3 +290,4 @@ end
 
 require "tmpdir"
 require "fileutils"
+require "open3"

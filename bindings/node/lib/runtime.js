@@ -392,6 +392,9 @@ function load() {
     }
     // The Promise API's sockets keep their timeout in JavaScript (park.js).
     Object.assign(built.promises.Socket.prototype, park.socketMethods);
+    // ssl() and its objects, in both APIs (ssl.js; it parks on park.js).
+    const ssl = require('./ssl')(built, rt, park);
+    for (const api of ['sync', 'promises']) Object.assign(built[api], ssl[api]);
     loaded = built;
     return built;
 }

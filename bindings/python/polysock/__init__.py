@@ -3,7 +3,9 @@
 The names and behaviour of Python 3's own socket module: socket objects
 (with makefile(), recv_into, context managers), the module functions, the
 platform constants and the exceptions (error is OSError, timeout is
-TimeoutError, herror and gaierror derive from OSError).
+TimeoutError, herror and gaierror derive from OSError); and the
+reference's ssl(sock) returning an SSLObject (TLS, verified by default;
+its errors are sslerror and the subclasses named as in Python's ssl).
 
 polysock.__version__ is the binding's version, polysock.library_version the
 C library's, polysock.mode 'api' (compiled cffi module) or 'abi' (dlopen).
@@ -48,6 +50,14 @@ from ._socket import (  # noqa: E402
     socket,
     socketpair,
 )
+from ._ssl import (  # noqa: E402
+    SSLCertVerificationError,
+    SSLEOFError,
+    SSLObject,
+    SSLWantReadError,
+    SSLWantWriteError,
+    ssl,
+)
 
 library_version = _loader.library_version
 mode = _loader.mode
@@ -56,10 +66,12 @@ mode = _loader.mode
 globals().update(_loader.constants)
 
 __all__ = [
-    "SocketType", "error", "fromfd", "gaierror", "getaddrinfo",
+    "SSLCertVerificationError", "SSLEOFError", "SSLObject",
+    "SSLWantReadError", "SSLWantWriteError", "SocketType", "error", "fromfd", "gaierror", "getaddrinfo",
     "getdefaulttimeout", "getfqdn", "gethostbyaddr", "gethostbyname",
     "gethostbyname_ex", "gethostname", "getnameinfo", "getprotobyname",
     "getservbyname", "getservbyport", "has_ipv6", "herror", "htonl", "htons",
     "inet_aton", "inet_ntoa", "inet_ntop", "inet_pton", "ntohl", "ntohs",
-    "setdefaulttimeout", "socket", "socketpair", "sslerror", "timeout",
+    "setdefaulttimeout", "socket", "socketpair", "ssl", "sslerror",
+    "timeout",
 ] + sorted(_loader.constants)

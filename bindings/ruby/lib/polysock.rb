@@ -25,12 +25,15 @@
 #    the integer or the bytes form by their arguments, setblocking(true),
 #    has_ipv6 as a boolean, #to_io for IO.select, and read/write/gets
 #    helpers.
+#
+# TLS (Polysock.ssl, Polysock::SSL) is in polysock/ssl.rb.
 
 require_relative "polysock/version"
 require_relative "polysock/native"
 require_relative "polysock/errors"
 require_relative "polysock/raw"
 require_relative "polysock/api"
+require_relative "polysock/ssl"
 
 module Polysock
   # The socket class, by the reference's name for it.

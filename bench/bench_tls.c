@@ -1,0 +1,463 @@
+/*
+ * bench_tls.c - TLS of the polysock core against a plain OpenSSL C loop,
+ * in one run, on the same OpenSSL.
+ *
+ * Both clients talk to the same peer: a server written on the OpenSSL API
+ * alone (a thread here, or another process with --serve, which is how the
+ * Python bench gets the same peer).  Rows:
+ *
+ *   bulk        throughput of 64 KiB writes (1 GiB by default) that the
+ *               peer reads and acknowledges with one byte at the end;
+ *   handshakes  full TLS 1.3 handshakes per second: connect, handshake
+ *               (chain and host name verified), close_notify, close.  The
+ *               peer issues no session tickets and neither client keeps a
+ *               session, so no handshake is a resumption.  Both clients
+ *               reuse one context: the raw loop one SSL_CTX, the core its
+ *               cache of contexts behind one configuration.
+ *
+ * The certificate is an EC P-256 key made at start with the openssl CLI.
+ * Core and raw run back to back in every round, alternating which goes
+ * first; the ratio core/raw is taken per round and the median reported.
+ * Target: a median ratio >= 0.95 on both rows.
+ *
+ * Environment:
+ *   POLYSOCK_BENCH_RUNS        rounds (default 5)
+ *   POLYSOCK_BENCH_BULK_MB     MiB per bulk run (default 1024)
+ *   POLYSOCK_BENCH_HANDSHAKES  handshakes per run (default 500)
+ *   POLYSOCK_BENCH_STRICT      1: exit 1 when a row misses its target
+ *
+ * bench_tls --serve prints "PORT <port> <ca file>" and serves until its
+ * standard input closes.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "polysock.h"
+
+#define CHUNK (64 * 1024)
+#define MAX_RUNS 101
+#define TARGET 0.95
+#define HOST "localhost"
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("bench_tls: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    ERR_print_errors_fp(stderr);
+    exit(1);
+}
+
+static void check_core(int rc, const char *what)
+{
+    if (rc < 0)
+        die("%s: %s", what, polysock_strerror(rc));
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static long env_long(const char *name, long def, long lo, long hi)
+{
+    const char *text = getenv(name);
+    if (text == NULL || *text == '\0')
+        return def;
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (*end != '\0' || v < lo || v > hi)
+        die("%s must be a number in %ld..%ld, not '%s'", name, lo, hi, text);
+    return v;
+}
+
+/* ---- certificate: one self-signed EC P-256 leaf, its own trust anchor ---- */
+
+static char cert_dir[] = "/tmp/polysock-bench-tls-XXXXXX";
+static char cert_file[64], key_file[64];
+
+static void remove_certs(void)
+{
+    unlink(cert_file);
+    unlink(key_file);
+    rmdir(cert_dir);
+}
+
+static void make_cert(void)
+{
+    if (mkdtemp(cert_dir) == NULL)
+        die("mkdtemp: %s", strerror(errno));
+    snprintf(cert_file, sizeof cert_file, "%s/cert.pem", cert_dir);
+    snprintf(key_file, sizeof key_file, "%s/key.pem", cert_dir);
+    atexit(remove_certs);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+             "-nodes -days 2 -subj /CN=" HOST " -addext subjectAltName=DNS:" HOST
+             " -keyout %s -out %s 2>/dev/null", key_file, cert_file);
+    if (system(cmd) != 0)
+        die("could not make a certificate with: %s", cmd);
+}
+
+/* ---- the peer: OpenSSL only ---- */
+
+/* A client opens with one byte: 'B' then an 8-byte big-endian byte count
+ * (bulk), or 'H' (handshake only: it closes next). */
+static SSL_CTX *peer_ctx(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == NULL || SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1
+        || SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1)
+        die("peer context");
+    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+    SSL_CTX_set_num_tickets(ctx, 0); /* no resumption */
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    return ctx;
+}
+
+static bool read_full(SSL *ssl, void *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        int n = SSL_read(ssl, (char *)buf + got, (int)(len - got));
+        if (n <= 0)
+            return false;
+        got += (size_t)n;
+    }
+    return true;
+}
+
+static void peer_serve_one(SSL_CTX *ctx, int fd)
+{
+    static char buf[4 * CHUNK]; /* one connection at a time */
+    SSL *ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    unsigned char head[9];
+    if (SSL_accept(ssl) == 1 && read_full(ssl, head, 1)) {
+        if (head[0] == 'B' && read_full(ssl, head + 1, 8)) {
+            uint64_t left = 0;
+            for (int i = 1; i < 9; i++)
+                left = left << 8 | head[i];
+            while (left > 0) {
+                int n = SSL_read(ssl, buf, (int)(left < sizeof buf ? left : sizeof buf));
+                if (n <= 0)
+                    break;
+                left -= (uint64_t)n;
+            }
+            if (left == 0)
+                SSL_write(ssl, "k", 1);
+        }
+        /* 'H', or the end of a bulk run: wait for the client's close. */
+        while (SSL_read(ssl, buf, sizeof buf) > 0) {
+        }
+    }
+    SSL_free(ssl);
+    close(fd);
+    ERR_clear_error();
+}
+
+static int listen_fd = -1;
+static int listen_port;
+
+static void peer_listen(void)
+{
+    listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET,
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sin;
+    if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&sin, sizeof sin) != 0
+        || listen(listen_fd, 128) != 0
+        || getsockname(listen_fd, (struct sockaddr *)&sin, &len) != 0)
+        die("peer listen: %s", strerror(errno));
+    listen_port = ntohs(sin.sin_port);
+}
+
+static void *peer_main(void *arg)
+{
+    SSL_CTX *ctx = arg;
+    for (;;) {
+        int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            break; /* the listener was shut down */
+        }
+        peer_serve_one(ctx, fd);
+    }
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+/* ---- clients ---- */
+
+static char bulk_buf[CHUNK];
+
+static void bulk_header(unsigned char head[9], uint64_t bytes)
+{
+    head[0] = 'B';
+    for (int i = 8; i >= 1; i--, bytes >>= 8)
+        head[i] = (unsigned char)bytes;
+}
+
+static int raw_connect(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET,
+                              .sin_port = htons((uint16_t)listen_port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof sin) != 0)
+        die("raw connect: %s", strerror(errno));
+    return fd;
+}
+
+static SSL *raw_handshake(SSL_CTX *ctx, int fd)
+{
+    SSL *ssl = SSL_new(ctx);
+    if (ssl == NULL || SSL_set_fd(ssl, fd) != 1
+        || SSL_set_tlsext_host_name(ssl, HOST) != 1 || SSL_set1_host(ssl, HOST) != 1
+        || SSL_connect(ssl) != 1)
+        die("raw handshake");
+    return ssl;
+}
+
+static SSL_CTX *raw_ctx(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL || SSL_CTX_load_verify_locations(ctx, cert_file, NULL) != 1)
+        die("raw client context");
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    return ctx;
+}
+
+static double raw_bulk(SSL_CTX *ctx, uint64_t bytes)
+{
+    int fd = raw_connect();
+    SSL *ssl = raw_handshake(ctx, fd);
+    unsigned char head[9];
+    bulk_header(head, bytes);
+    int64_t t0 = now_ns();
+    if (SSL_write(ssl, head, sizeof head) != sizeof head)
+        die("raw write");
+    for (uint64_t left = bytes; left > 0;) {
+        int n = (int)(left < CHUNK ? left : CHUNK);
+        if (SSL_write(ssl, bulk_buf, n) != n)
+            die("raw write");
+        left -= (uint64_t)n;
+    }
+    char ack;
+    if (SSL_read(ssl, &ack, 1) != 1)
+        die("raw read ack");
+    double secs = (double)(now_ns() - t0) / 1e9;
+    SSL_shutdown(ssl);
+    SSL_free(ssl);
+    close(fd);
+    return (double)bytes / (1024.0 * 1024.0) / secs;
+}
+
+static double raw_handshakes(SSL_CTX *ctx, long count)
+{
+    int64_t t0 = now_ns();
+    for (long i = 0; i < count; i++) {
+        int fd = raw_connect();
+        SSL *ssl = raw_handshake(ctx, fd);
+        if (SSL_write(ssl, "H", 1) != 1)
+            die("raw write");
+        SSL_shutdown(ssl);
+        SSL_free(ssl);
+        close(fd);
+    }
+    return (double)count / ((double)(now_ns() - t0) / 1e9);
+}
+
+static polysock_handle core_config(void)
+{
+    polysock_handle cfg;
+    check_core(polysock_tls_config_new(0, &cfg), "tls_config_new");
+    check_core(polysock_tls_config_set_ca(cfg, cert_file, NULL), "tls_config_set_ca");
+    return cfg;
+}
+
+static void core_open(polysock_handle cfg, polysock_handle *sock, polysock_handle *tls)
+{
+    polysock_addr addr;
+    check_core(polysock_socket(AF_INET, SOCK_STREAM, 0, sock), "socket");
+    check_core(polysock_addr_set(&addr, AF_INET, "127.0.0.1", listen_port), "addr_set");
+    check_core(polysock_connect(*sock, &addr), "connect");
+    check_core(polysock_tls_new(*sock, cfg, HOST, tls), "tls_new");
+    check_core(polysock_tls_handshake(*tls), "tls_handshake");
+}
+
+static void core_write(polysock_handle tls, const void *buf, size_t len)
+{
+    size_t sent;
+    check_core(polysock_tls_write(tls, buf, len, &sent), "tls_write");
+}
+
+static double core_bulk(polysock_handle cfg, uint64_t bytes)
+{
+    polysock_handle sock, tls;
+    core_open(cfg, &sock, &tls);
+    unsigned char head[9];
+    bulk_header(head, bytes);
+    int64_t t0 = now_ns();
+    core_write(tls, head, sizeof head);
+    for (uint64_t left = bytes; left > 0;) {
+        size_t n = left < CHUNK ? (size_t)left : CHUNK;
+        core_write(tls, bulk_buf, n);
+        left -= n;
+    }
+    char ack;
+    size_t got;
+    check_core(polysock_tls_read(tls, &ack, 1, &got), "tls_read");
+    if (got != 1)
+        die("core: no ack");
+    double secs = (double)(now_ns() - t0) / 1e9;
+    polysock_tls_close(tls);
+    polysock_close(sock);
+    return (double)bytes / (1024.0 * 1024.0) / secs;
+}
+
+static double core_handshakes(polysock_handle cfg, long count)
+{
+    int64_t t0 = now_ns();
+    for (long i = 0; i < count; i++) {
+        polysock_handle sock, tls;
+        core_open(cfg, &sock, &tls);
+        core_write(tls, "H", 1);
+        polysock_tls_close(tls);
+        polysock_close(sock);
+    }
+    return (double)count / ((double)(now_ns() - t0) / 1e9);
+}
+
+/* ---- rounds and report ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(const double *v, int n, double *lo, double *hi)
+{
+    double s[MAX_RUNS];
+    memcpy(s, v, (size_t)n * sizeof *s);
+    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    *lo = s[0];
+    *hi = s[n - 1];
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static int serve(void)
+{
+    peer_listen();
+    printf("PORT %d %s\n", listen_port, cert_file);
+    fflush(stdout);
+    pthread_t t;
+    pthread_create(&t, NULL, peer_main, peer_ctx());
+    char c;
+    while (read(0, &c, 1) > 0) { /* until the parent goes away */
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    make_cert();
+    if (argc > 1 && strcmp(argv[1], "--serve") == 0)
+        return serve();
+
+    int runs = (int)env_long("POLYSOCK_BENCH_RUNS", 5, 1, MAX_RUNS);
+    uint64_t bulk = (uint64_t)env_long("POLYSOCK_BENCH_BULK_MB", 1024, 1, 1048576)
+                    * 1024 * 1024;
+    long handshakes = env_long("POLYSOCK_BENCH_HANDSHAKES", 500, 1, 10000000);
+    int strict = (int)env_long("POLYSOCK_BENCH_STRICT", 0, 0, 1);
+    memset(bulk_buf, 'x', sizeof bulk_buf);
+
+    peer_listen();
+    pthread_t peer;
+    pthread_create(&peer, NULL, peer_main, peer_ctx());
+
+    SSL_CTX *rctx = raw_ctx();
+    polysock_handle cfg = core_config();
+    printf("polysock %s TLS vs plain OpenSSL (%s): %d rounds, %" PRIu64
+           " MiB bulk in 64 KiB writes, %ld handshakes (TLS 1.3, EC P-256)\n",
+           polysock_version(), OpenSSL_version(OPENSSL_VERSION), runs,
+           bulk / (1024 * 1024), handshakes);
+    fflush(stdout);
+
+    /* Warm both: the first core handshake builds and caches the context. */
+    raw_handshakes(rctx, 5);
+    core_handshakes(cfg, 5);
+
+    double raw[2][MAX_RUNS], core[2][MAX_RUNS], ratio[2][MAX_RUNS];
+    int64_t start = now_ns();
+    for (int r = 0; r < runs; r++) {
+        if (r % 2 == 0) {
+            raw[0][r] = raw_bulk(rctx, bulk);
+            core[0][r] = core_bulk(cfg, bulk);
+            raw[1][r] = raw_handshakes(rctx, handshakes);
+            core[1][r] = core_handshakes(cfg, handshakes);
+        } else {
+            core[0][r] = core_bulk(cfg, bulk);
+            raw[0][r] = raw_bulk(rctx, bulk);
+            core[1][r] = core_handshakes(cfg, handshakes);
+            raw[1][r] = raw_handshakes(rctx, handshakes);
+        }
+        for (int k = 0; k < 2; k++)
+            ratio[k][r] = core[k][r] / raw[k][r];
+        fprintf(stderr, "  round %d/%d done (%.1f s)\n", r + 1, runs,
+                (double)(now_ns() - start) / 1e9);
+    }
+
+    static const char *const names[2] = {"tls bulk 64K", "tls handshakes"};
+    static const char *const units[2] = {"MiB/s", "hs/s"};
+    printf("\n%-16s %16s %16s %7s %13s  %s\n", "row", "raw median", "core median",
+           "ratio", "ratio spread", "target >= 0.95");
+    int misses = 0;
+    for (int k = 0; k < 2; k++) {
+        double lo, hi, rlo, rhi, clo, chi;
+        double rm = median(raw[k], runs, &rlo, &rhi);
+        double cm = median(core[k], runs, &clo, &chi);
+        double q = median(ratio[k], runs, &lo, &hi);
+        misses += q < TARGET;
+        printf("%-16s %10.0f %-5s %10.0f %-5s %7.3f %6.3f-%-6.3f  %s\n", names[k], rm,
+               units[k], cm, units[k], q, lo, hi, q >= TARGET ? "PASS" : "FAIL");
+    }
+    printf("\n%s (%.1f s)\n",
+           misses == 0 ? "all rows meet the target" : "some rows miss the target",
+           (double)(now_ns() - start) / 1e9);
+
+    polysock_tls_config_close(cfg);
+    SSL_CTX_free(rctx);
+    shutdown(listen_fd, SHUT_RDWR);
+    pthread_join(peer, NULL);
+    close(listen_fd);
+    return strict && misses > 0 ? 1 : 0;
+}
