@@ -69,42 +69,53 @@ static const struct {
      "    | [pid: number, groups: number];\n"},
 };
 
-/* Members whose JavaScript form is hand-written (lib/sugar.js): owner NULL
- * is the module, else a handle type.  ts is the member declaration with
- * RET standing for the result type, wrapped in Promise<> for the Promise
- * API; a property (no parenthesis) is the same in both APIs. */
+/* Members whose JavaScript form is hand-written: owner NULL is the module,
+ * else a handle type.  ts is the member declaration with RET standing for
+ * the result type, wrapped in Promise<> for the Promise API, and P? for
+ * "Promise" in a hand-written type's name in the Promise API; a property
+ * (no parenthesis) is the same in both APIs.  file is where the member is
+ * written when not in lib/sugar.js (whose members runtime.js checks against
+ * exports.sugar). */
 static const struct sugar {
     const char *owner;
     const char *name;
     const char *ts;
+    const char *file;
 } sugar[] = {
     {NULL, "version",
      "/** The version of the library loaded, \"MAJOR.MINOR.PATCH\". */\n"
-     "readonly version: string;"},
+     "readonly version: string;", NULL},
     {NULL, "has_ipv6",
      "/** True when the platform can create AF_INET6 sockets. */\n"
-     "readonly has_ipv6: boolean;"},
+     "readonly has_ipv6: boolean;", NULL},
     {NULL, "getaddrinfo",
      "/** Resolve host and port into [family, socktype, proto, canonname,\n"
      " * sockaddr] entries.  port is a service name, a number or null. */\n"
      "getaddrinfo(host?: string | null, port?: string | number | null, "
      "family?: number, socktype?: number, proto?: number, flags?: number): "
-     "RET<AddrinfoEntry[]>;"},
+     "RET<AddrinfoEntry[]>;", NULL},
     {NULL, "gethostbyname_ex",
      "/** [hostname, aliases, IPv4 addresses] of a host name. */\n"
-     "gethostbyname_ex(name: string): RET<HostEntry>;"},
+     "gethostbyname_ex(name: string): RET<HostEntry>;", NULL},
     {NULL, "gethostbyaddr",
      "/** [hostname, aliases, addresses] of the host at an address. */\n"
-     "gethostbyaddr(ip: string): RET<HostEntry>;"},
+     "gethostbyaddr(ip: string): RET<HostEntry>;", NULL},
+    {NULL, "ssl",
+     "/** Wrap a connected socket in TLS, secure by default: ssl(sock,\n"
+     " * options) or the reference's ssl(sock, keyfile, certfile). */\n"
+     "readonly ssl: P?SSLFunction<PolysockSocket>;\n"
+     "/** The class of ssl()'s objects. */\n"
+     "readonly SSLObject: typeof $SSLObject;",
+     "lib/ssl.js"},
     {"socket", "getsockopt",
      "/** An integer option, or with buflen (1..1024) the option as bytes. */\n"
      "getsockopt(level: number, optname: number): RET<number>;\n"
      "getsockopt(level: number, optname: number, buflen: number): "
-     "RET<Buffer>;"},
+     "RET<Buffer>;", NULL},
     {"socket", "setsockopt",
      "/** Set an option from an integer (or boolean) or from bytes. */\n"
      "setsockopt(level: number, optname: number, value: number | boolean | "
-     "BytesLike): RET<void>;"},
+     "BytesLike): RET<void>;", NULL},
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -513,6 +524,8 @@ static void gen_data(const struct model *m, struct sbuf *b)
     sb_puts(b, "// Members written by hand in sugar.js: [owner (null: the "
             "module), name].\nexports.sugar = [\n");
     for (i = 0; i < NELEM(sugar); i++) {
+        if (sugar[i].file != NULL)
+            continue;
         if (sugar[i].owner != NULL)
             sb_printf(b, "    ['%s', '%s'],\n", sugar[i].owner, sugar[i].name);
         else
@@ -1675,6 +1688,11 @@ static void ts_sugar(const char *ts, bool promises, int depth, struct sbuf *b)
             if (promises)
                 sb_puts(b, ">");
             s = *e ? e + 1 : e;
+        } else if (strncmp(s, "P?", 2) == 0) {
+            /* The Promise flavour's name of a hand-written type. */
+            if (promises)
+                sb_puts(b, "Promise");
+            s += 2;
         } else if (*s == '\n') {
             sb_putc(b, '\n');
             ind(b, depth);
@@ -1699,6 +1717,11 @@ static int gen_ts(const struct model *m, struct emitter *out, bool promises)
               "not edit.\n// The typings of require(\"%s\").\n\n"
               "/// <reference types=\"node\" />\n\n",
               path_basename(m->path), api);
+    /* ssl() is hand-written (lib/ssl.js), and so are its typings. */
+    sb_printf(b, "import type { %sSSLFunction, %sSSLObject as $SSLObject, "
+              "SSLOptions as $SSLOptions,\n    DistinguishedName as "
+              "$DistinguishedName } from './lib/ssl';\n\n",
+              promises ? "Promise" : "", promises ? "Promise" : "");
     for (i = 0; i < NELEM(custom_records); i++)
         sb_puts(b, custom_records[i].ts_decl);
     sb_puts(b, ts_common);
@@ -1840,7 +1863,9 @@ static int gen_ts(const struct model *m, struct emitter *out, bool promises)
     }
     sb_puts(b, "    type Address = $Address;\n    type BytesLike = $BytesLike;\n"
             "    type AddrinfoEntry = $AddrinfoEntry;\n    type HostEntry = "
-            "$HostEntry;\n    type PolysockError = $PolysockError;\n");
+            "$HostEntry;\n    type PolysockError = $PolysockError;\n"
+            "    type SSLObject = $SSLObject;\n    type SSLOptions = "
+            "$SSLOptions;\n    type DistinguishedName = $DistinguishedName;\n");
     sb_puts(b, "}\n");
     sb_puts(b, "export = polysock;\n");
     sb_free(&cls);
@@ -2146,6 +2171,8 @@ static void node_ref_package(const struct model *m, struct sbuf *b)
             sb_printf(b, "%s// %s%s\n", i == 0 ? "" : "\n",
                       owner != NULL ? "Polysock" : "the module", cls.s);
         }
+        if (sugar[i].file != NULL)
+            sb_printf(b, "// (%s)\n", sugar[i].file);
         ts_sugar(sugar[i].ts, false, 0, b);
     }
     sb_puts(b, "```\n\n"

@@ -1553,7 +1553,17 @@ static int write_stub(const struct model *m, struct emitter *out)
             "error = OSError\ntimeout = TimeoutError\n\n"
             "class herror(OSError): ...\n"
             "class gaierror(OSError): ...\n"
-            "class sslerror(OSError): ...\n\n"
+            "class sslerror(OSError):\n"
+            "    code: int | None\n"
+            "    reason: str | None\n\n"
+            "# ssl() and its objects are written by hand (_ssl.py).\n"
+            "from ._ssl import (\n"
+            "    SSLCertVerificationError as SSLCertVerificationError,\n"
+            "    SSLEOFError as SSLEOFError,\n"
+            "    SSLObject as SSLObject,\n"
+            "    SSLWantReadError as SSLWantReadError,\n"
+            "    SSLWantWriteError as SSLWantWriteError,\n"
+            "    ssl as ssl,\n)\n\n"
             "# The platform's constants (read from the library at import):"
             "\n# every name starting with one of the IDL's groups:");
     for (i = 0; i < m->nconstgroups; i++)

@@ -40,11 +40,14 @@ run_suite "$top/build-sanitizers" "sanitizer build" TESTS="$C_TESTS"
 # it reports fails the run.  (TSan cannot share a build with ASan.)
 TSAN_SUITES="threads timeout poller resolver socket faults tls"
 "$top/tools/build.sh" "$top/build-tsan" --enable-tsan
-make -s -C "$top/build-tsan" -j"$jobs" test/check_polysock
+make -s -C "$top/build-tsan" -j"$jobs" test/check_polysock test-certs/stamp
 : >"$top/build-tsan/tsan.log"
 for suite in $TSAN_SUITES; do
-    if ! CK_RUN_SUITE=$suite "$top/build-tsan/test/check_polysock" \
-            >>"$top/build-tsan/tsan.log" 2>&1; then
+    # The environment make check gives the suite (test certificates, no
+    # skipping).
+    if ! CK_RUN_SUITE=$suite POLYSOCK_REQUIRE_ALL=1 \
+            POLYSOCK_TEST_CERTS="$top/build-tsan/test-certs" \
+            "$top/build-tsan/test/check_polysock" >>"$top/build-tsan/tsan.log" 2>&1; then
         status=1
         echo "=== ThreadSanitizer build, suite $suite: failures ==="
     fi

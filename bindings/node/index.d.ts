@@ -3,6 +3,9 @@
 
 /// <reference types="node" />
 
+import type { SSLFunction, SSLObject as $SSLObject, SSLOptions as $SSLOptions,
+    DistinguishedName as $DistinguishedName } from './lib/ssl';
+
 /** A socket address: [host, port] (AF_INET), [host, port, flowinfo,
  * scope_id] (AF_INET6), a path string or Buffer (AF_UNIX; a leading NUL
  * byte is a Linux abstract name, returned as a Buffer), [pid, groups]
@@ -524,6 +527,11 @@ interface Polysock {
     gethostbyname_ex(name: string): HostEntry;
     /** [hostname, aliases, addresses] of the host at an address. */
     gethostbyaddr(ip: string): HostEntry;
+    /** Wrap a connected socket in TLS, secure by default: ssl(sock,
+     * options) or the reference's ssl(sock, keyfile, certfile). */
+    readonly ssl: SSLFunction<PolysockSocket>;
+    /** The class of ssl()'s objects. */
+    readonly SSLObject: typeof $SSLObject;
     /** The FFI library in use (POLYSOCK_NODE_FFI). */
     readonly ffi: 'koffi' | 'ffi-napi';
     /** The path or name the library was loaded from. */
@@ -593,5 +601,8 @@ declare namespace polysock {
     type AddrinfoEntry = $AddrinfoEntry;
     type HostEntry = $HostEntry;
     type PolysockError = $PolysockError;
+    type SSLObject = $SSLObject;
+    type SSLOptions = $SSLOptions;
+    type DistinguishedName = $DistinguishedName;
 }
 export = polysock;

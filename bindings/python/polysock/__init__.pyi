@@ -21,7 +21,19 @@ timeout = TimeoutError
 
 class herror(OSError): ...
 class gaierror(OSError): ...
-class sslerror(OSError): ...
+class sslerror(OSError):
+    code: int | None
+    reason: str | None
+
+# ssl() and its objects are written by hand (_ssl.py).
+from ._ssl import (
+    SSLCertVerificationError as SSLCertVerificationError,
+    SSLEOFError as SSLEOFError,
+    SSLObject as SSLObject,
+    SSLWantReadError as SSLWantReadError,
+    SSLWantWriteError as SSLWantWriteError,
+    ssl as ssl,
+)
 
 # The platform's constants (read from the library at import):
 # every name starting with one of the IDL's groups:

@@ -90,3 +90,25 @@ const notSync: Socket = promises.socket();
 
 console.log(sent, data, d2, from, t, reuse, raw, fd, family, socktype, proto, canon, sa,
             host, names, text, port, dflt, v6, version, ffi, live, events, peer, notSync, main);
+
+// TLS, both APIs.
+function tls(sock: Socket): void {
+    const conn: polysock.SSLObject = polysock.ssl(sock, { cafile: 'ca.pem', alpnProtocols: ['h2'] });
+    const n: number = conn.write('GET / HTTP/1.0\r\n\r\n');
+    const reply: Buffer = conn.read(1024);
+    const subject: polysock.DistinguishedName | null = conn.peerSubject();
+    const line: string | null = conn.server();
+    conn.close();
+    const ref = polysock.ssl(sock, null, 'cert.pem', { serverSide: true });
+    ref.close();
+    console.log(n, reply, subject, line);
+}
+async function tlsPromises(sock: promises.Socket): Promise<void> {
+    const conn = await promises.ssl(sock, { serverHostname: 'localhost' });
+    const reply: Buffer = await conn.read(1024);
+    await conn.close();
+    // @ts-expect-error: verify is a boolean
+    polysock.ssl(sock as unknown as Socket, { verify: 'yes' });
+    console.log(reply);
+}
+console.log(tls, tlsPromises);

@@ -119,3 +119,25 @@ def errors() -> None:
         assert errno
     assert issubclass(polysock.gaierror, OSError)
     assert polysock.error is OSError
+
+
+def tls(sock: polysock.socket) -> None:
+    with polysock.ssl(sock, cafile="ca.pem", server_hostname="localhost",
+                      alpn_protocols=["h2"]) as conn:
+        sent: int = conn.write(b"GET / HTTP/1.0\r\n\r\n")
+        data: bytes = conn.read(1024)
+        line: Optional[str] = conn.server()
+        name = conn.peer_subject()
+        if name is not None:
+            attribute: str = name[0][0][0]
+            assert attribute
+        der: Optional[bytes] = conn.getpeercert(binary_form=True)
+        assert sent and data and line and der
+    try:
+        polysock.ssl(sock)
+    except polysock.SSLCertVerificationError as e:
+        verify_code: int = e.verify_code
+        assert verify_code
+    except polysock.sslerror as e:
+        reason: Optional[str] = e.reason
+        assert reason
