@@ -798,7 +798,8 @@ START_TEST(test_calls_after_close_give_badhandle)
 END_TEST
 
 struct closer {
-    polysock_handle sock;
+    int (*close)(polysock_handle h);
+    polysock_handle h;
     double delay;
 };
 
@@ -806,7 +807,7 @@ static void *close_later(void *arg)
 {
     struct closer *c = arg;
     usleep((useconds_t)(c->delay * 1e6));
-    ck_assert_ps_ok(polysock_close(c->sock));
+    ck_assert_ps_ok(c->close(c->h));
     return NULL;
 }
 
@@ -817,7 +818,7 @@ START_TEST(test_closing_the_socket_wakes_a_blocked_read)
     ck_assert_ps_ok(polysock_tls_new(p.csock, p.ccfg, NULL, &p.tls));
     ck_assert_ps_ok(polysock_tls_handshake(p.tls));
     server_join(&p.server);
-    struct closer closer = {p.csock, 0.2};
+    struct closer closer = {polysock_close, p.csock, 0.2};
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, close_later, &closer), 0);
     char buf[8];
@@ -829,6 +830,28 @@ START_TEST(test_closing_the_socket_wakes_a_blocked_read)
     ck_assert_ps_ok(polysock_tls_close(p.tls));
     p.tls = 0;
     ck_assert_ps_ok(polysock_socket(AF_INET, SOCK_STREAM, 0, &p.csock)); /* for pair_close */
+    pair_close(&p);
+}
+END_TEST
+
+START_TEST(test_closing_the_connection_wakes_a_blocked_read)
+{
+    pair p;
+    pair_open(&p, "good", 0);
+    ck_assert_ps_ok(polysock_tls_new(p.csock, p.ccfg, NULL, &p.tls));
+    ck_assert_ps_ok(polysock_tls_handshake(p.tls));
+    server_join(&p.server);
+    struct closer closer = {polysock_tls_close, p.tls, 0.2};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, close_later, &closer), 0);
+    char buf[8];
+    size_t n;
+    double t0 = tu_now();
+    /* The socket is blocking: only the close can end this read. */
+    ck_assert_ps(polysock_tls_read(p.tls, buf, sizeof buf, &n), POLYSOCK_EBADHANDLE);
+    ck_assert_double_lt(tu_now() - t0, 10.0);
+    pthread_join(t, NULL);
+    p.tls = 0;
     pair_close(&p);
 }
 END_TEST
@@ -1195,6 +1218,7 @@ Suite *tls_suite(void)
     tcase_add_test(tc, test_close_notify_is_a_clean_eof_and_ends_writing);
     tcase_add_test(tc, test_calls_after_close_give_badhandle);
     tcase_add_test(tc, test_closing_the_socket_wakes_a_blocked_read);
+    tcase_add_test(tc, test_closing_the_connection_wakes_a_blocked_read);
     tcase_add_test(tc, test_write_to_a_vanished_peer_is_an_error_not_sigpipe);
 
     tc = new_case(s, "threads");

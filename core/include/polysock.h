@@ -543,7 +543,9 @@ POLYSOCK_EXTERN int polysock_tls_info_len(polysock_handle tls, int what,
 POLYSOCK_EXTERN int polysock_tls_info(polysock_handle tls, int what, void *buf,
                                       size_t cap, size_t *len);
 /* Send close_notify if the connection is healthy (one attempt, no wait),
- * then free the connection.  The socket stays open. */
+ * then free the connection.  The socket stays open; but if other threads
+ * wait in calls on the connection, it is shut down (both directions) so
+ * that they wake with POLYSOCK_EBADHANDLE, as closing a socket does. */
 POLYSOCK_EXTERN int polysock_tls_close(polysock_handle tls);
 
 /* ------------------------------------------------------------------------

@@ -178,6 +178,12 @@ int polysock_tls_close(polysock_handle h)
         if (c->handshake_done && c->failure == 0)
             engine()->shutdown(c->engine_conn);
         pthread_mutex_unlock(&c->lock);
+        /* Calls waiting on the connection in other threads wake with
+         * EBADHANDLE: as closing a socket does, shut the socket down, the
+         * one wake-up that needs no descriptor of its own.  The stream
+         * under an abandoned TLS connection is of no further use. */
+        if (atomic_load(&c->calls) > 0)
+            shutdown(sock->base.fd, SHUT_RDWR);
         polysock__handle_release(&sock->base);
     }
     polysock__handle_release(obj);
