@@ -272,6 +272,45 @@ int polysock_tls_config_set_allow_unexpected_eof(polysock_handle h, int allow)
     return 0;
 }
 
+/* Trust files already checked, by a hash of their bytes.  A binding that
+ * makes a configuration per connection (ssl(sock, cafile=...)) then pays
+ * for reading the file, not for parsing each of its certificates again
+ * (milliseconds for a system bundle).  Lock-free, so fork-safe; a hash
+ * collision would only skip this early check: building the context parses
+ * the file again and fails cleanly. */
+#define CHECKED_TRUST_MAX 8
+static _Atomic uint64_t checked_trust[CHECKED_TRUST_MAX];
+static atomic_uint checked_next;
+
+static uint64_t bytes_hash(const polysock__bytes *b)
+{
+    return fnv(UINT64_C(0xcbf29ce484222325), b->data, b->len) | 1; /* 0: empty slot */
+}
+
+static bool trust_was_checked(uint64_t hash)
+{
+    for (size_t i = 0; i < CHECKED_TRUST_MAX; i++)
+        if (atomic_load(&checked_trust[i]) == hash)
+            return true;
+    return false;
+}
+
+static void remember_checked_trust(uint64_t hash)
+{
+    atomic_store(&checked_trust[atomic_fetch_add(&checked_next, 1) % CHECKED_TRUST_MAX], hash);
+}
+
+static int check_trust(const polysock__bytes *pem, char *reason)
+{
+    uint64_t hash = bytes_hash(pem);
+    if (trust_was_checked(hash))
+        return 0;
+    int rc = POLYSOCK__TLS_ENGINE->check_trust(pem, reason);
+    if (rc == 0)
+        remember_checked_trust(hash);
+    return rc;
+}
+
 int polysock_tls_config_set_ca(polysock_handle h, const char *cafile,
                                const char *capath)
 {
@@ -281,7 +320,7 @@ int polysock_tls_config_set_ca(polysock_handle h, const char *cafile,
     char reason[POLYSOCK__TLS_REASON_MAX];
     int rc = 0;
     if (cafile != NULL && (rc = read_file(cafile, &pem)) == 0)
-        rc = POLYSOCK__TLS_ENGINE->check_trust(&pem, reason);
+        rc = check_trust(&pem, reason);
     if (rc == 0 && capath != NULL) {
         struct stat st;
         if (stat(capath, &st) < 0)
