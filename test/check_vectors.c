@@ -55,7 +55,7 @@ typedef struct varg {
     polysock_addr addr;
 } varg;
 
-typedef enum fkind { FK_SOCKET, FK_LIST, FK_POLLER } fkind;
+typedef enum fkind { FK_SOCKET, FK_LIST, FK_POLLER, FK_TLS_CONFIG, FK_TLS } fkind;
 
 /* What the symbols of one row created, freed after the call.  A symbol
  * named twice in a row is one object. */
@@ -95,18 +95,20 @@ static void own(fixture *fx, polysock_handle h, fkind kind)
     fx->kinds[fx->nowned++] = kind;
 }
 
+/* Newest first: a TLS connection goes before the socket under it. */
 static void fixture_free(fixture *fx)
 {
     /* Rows may have closed these already: EBADHANDLE is expected then. */
-    for (size_t i = 0; i < fx->nowned; i++) {
-        if (fx->kinds[i] == FK_SOCKET)
-            polysock_close(fx->owned[i]);
-        else if (fx->kinds[i] == FK_LIST)
-            polysock_list_free(fx->owned[i]);
-        else
-            polysock_poller_close(fx->owned[i]);
+    while (fx->nowned > 0) {
+        size_t i = --fx->nowned;
+        switch (fx->kinds[i]) {
+        case FK_SOCKET: polysock_close(fx->owned[i]); break;
+        case FK_LIST: polysock_list_free(fx->owned[i]); break;
+        case FK_POLLER: polysock_poller_close(fx->owned[i]); break;
+        case FK_TLS_CONFIG: polysock_tls_config_close(fx->owned[i]); break;
+        case FK_TLS: polysock_tls_close(fx->owned[i]); break;
+        }
     }
-    fx->nowned = 0;
 }
 
 static int new_socket(fixture *fx, int family, int type, polysock_handle *h)
@@ -203,6 +205,60 @@ static int make_closed_poller(fixture *fx, polysock_handle *h)
     return rc != 0 ? rc : polysock_poller_close(*h);
 }
 
+static int new_tls_config(fixture *fx, int server, polysock_handle *h)
+{
+    int rc = polysock_tls_config_new(server, h);
+    if (rc == 0)
+        own(fx, *h, FK_TLS_CONFIG);
+    return rc;
+}
+
+static int make_tls_client_config(fixture *fx, polysock_handle *h)
+{
+    return new_tls_config(fx, 0, h);
+}
+
+static int make_tls_server_config(fixture *fx, polysock_handle *h)
+{
+    return new_tls_config(fx, 1, h);
+}
+
+static int make_closed_tls_config(fixture *fx, polysock_handle *h)
+{
+    int rc = polysock_tls_config_new(0, h);
+    return rc != 0 ? rc : polysock_tls_config_close(*h);
+}
+
+/* A client connection over a new, never connected TCP socket (owned).
+ * Verification is off, so no name is needed; tls_new does no I/O.  The
+ * configuration is closed at once: the connection keeps its settings. */
+static int new_unverified_tls(fixture *fx, polysock_handle *tls)
+{
+    polysock_handle sock, cfg;
+    int rc = make_tcp(fx, &sock);
+    if (rc != 0 || (rc = polysock_tls_config_new(0, &cfg)) != 0)
+        return rc;
+    rc = polysock_tls_config_set_verify(cfg, 0);
+    if (rc == 0)
+        rc = polysock_tls_new(sock, cfg, NULL, tls);
+    int closed = polysock_tls_config_close(cfg);
+    return rc != 0 ? rc : closed;
+}
+
+static int make_open_tls(fixture *fx, polysock_handle *h)
+{
+    int rc = new_unverified_tls(fx, h);
+    if (rc == 0)
+        own(fx, *h, FK_TLS);
+    return rc;
+}
+
+static int make_closed_tls(fixture *fx, polysock_handle *h)
+{
+    int rc = new_unverified_tls(fx, h);
+    return rc != 0 ? rc : polysock_tls_close(*h);
+}
+
 static const struct symbol {
     const char *name;
     int (*make)(fixture *fx, polysock_handle *h);
@@ -214,6 +270,10 @@ static const struct symbol {
     {"@zero_handle", make_zero},     {"@list_handle", make_list},
     {"@freed_list", make_freed_list}, {"@poller", make_poller},
     {"@closed_poller", make_closed_poller},
+    {"@tls_client_config", make_tls_client_config},
+    {"@tls_server_config", make_tls_server_config},
+    {"@closed_tls_config", make_closed_tls_config},
+    {"@open_tls", make_open_tls},    {"@closed_tls", make_closed_tls},
 };
 
 static int resolve_symbol(row_ctx *cx, const char *name, polysock_handle *h)
@@ -703,6 +763,98 @@ static int ad_poller_add(const varg *a)
     return polysock_poller_add(a[0].h, a[1].h, (uint32_t)a[2].i);
 }
 
+static int ad_tls_config_new(const varg *a)
+{
+    polysock_handle cfg = 0;
+    int rc = polysock_tls_config_new((int)a[0].i, &cfg);
+    if (rc == 0)
+        ck_assert_ps_ok(polysock_tls_config_close(cfg));
+    return rc;
+}
+
+static int ad_tls_config_close(const varg *a) { return polysock_tls_config_close(a[0].h); }
+
+static int ad_tls_config_set_verify(const varg *a)
+{
+    return polysock_tls_config_set_verify(a[0].h, (int)a[1].i);
+}
+
+static int ad_tls_config_set_ca(const varg *a)
+{
+    return polysock_tls_config_set_ca(a[0].h, a[1].s, a[2].s);
+}
+
+static int ad_tls_config_set_certificate(const varg *a)
+{
+    return polysock_tls_config_set_certificate(a[0].h, a[1].s, a[2].s);
+}
+
+static int ad_tls_config_set_require_client_cert(const varg *a)
+{
+    return polysock_tls_config_set_require_client_cert(a[0].h, (int)a[1].i);
+}
+
+static int ad_tls_config_set_alpn(const varg *a)
+{
+    return polysock_tls_config_set_alpn(a[0].h, a[1].s);
+}
+
+static int ad_tls_config_set_min_version(const varg *a)
+{
+    return polysock_tls_config_set_min_version(a[0].h, (int)a[1].i);
+}
+
+static int ad_tls_config_set_allow_unexpected_eof(const varg *a)
+{
+    return polysock_tls_config_set_allow_unexpected_eof(a[0].h, (int)a[1].i);
+}
+
+static int ad_tls_new(const varg *a)
+{
+    polysock_handle tls = 0;
+    int rc = polysock_tls_new(a[0].h, a[1].h, a[2].s, &tls);
+    if (rc == 0)
+        ck_assert_ps_ok(polysock_tls_close(tls));
+    return rc;
+}
+
+static int ad_tls_handshake(const varg *a) { return polysock_tls_handshake(a[0].h); }
+
+/* As with recv: lengths above the buffer must be refused before use. */
+static int ad_tls_read(const varg *a)
+{
+    char buf[4096];
+    size_t n;
+    return polysock_tls_read(a[0].h, buf, a[1].z, &n);
+}
+
+static int ad_tls_write(const varg *a)
+{
+    size_t n;
+    return polysock_tls_write(a[0].h, a[1].b, a[1].len, &n);
+}
+
+static int ad_tls_pending(const varg *a)
+{
+    size_t n;
+    return polysock_tls_pending(a[0].h, &n);
+}
+
+static int ad_tls_info_len(const varg *a)
+{
+    size_t n;
+    return polysock_tls_info_len(a[0].h, (int)a[1].i, &n);
+}
+
+static int ad_tls_info(const varg *a)
+{
+    uint8_t buf[4096];
+    size_t n;
+    return polysock_tls_info(a[0].h, (int)a[1].i, buf, a[2].z, &n);
+}
+
+static int ad_tls_close(const varg *a) { return polysock_tls_close(a[0].h); }
+
 typedef int (*adapter_fn)(const varg *a);
 
 static const struct adapter {
@@ -749,6 +901,23 @@ static const struct adapter {
     {"addrinfo_get", "handle size", ad_addrinfo_get},
     {"list_free", "handle", ad_list_free},
     {"poller_add", "handle handle const", ad_poller_add},
+    {"tls_config_new", "int32", ad_tls_config_new},
+    {"tls_config_close", "handle", ad_tls_config_close},
+    {"tls_config_set_verify", "handle int32", ad_tls_config_set_verify},
+    {"tls_config_set_ca", "handle str str", ad_tls_config_set_ca},
+    {"tls_config_set_certificate", "handle str str", ad_tls_config_set_certificate},
+    {"tls_config_set_require_client_cert", "handle int32", ad_tls_config_set_require_client_cert},
+    {"tls_config_set_alpn", "handle str", ad_tls_config_set_alpn},
+    {"tls_config_set_min_version", "handle const", ad_tls_config_set_min_version},
+    {"tls_config_set_allow_unexpected_eof", "handle int32", ad_tls_config_set_allow_unexpected_eof},
+    {"tls_new", "handle handle str", ad_tls_new},
+    {"tls_handshake", "handle", ad_tls_handshake},
+    {"tls_read", "handle size", ad_tls_read},
+    {"tls_write", "handle bytes", ad_tls_write},
+    {"tls_pending", "handle", ad_tls_pending},
+    {"tls_info_len", "handle const", ad_tls_info_len},
+    {"tls_info", "handle const size", ad_tls_info},
+    {"tls_close", "handle", ad_tls_close},
 };
 
 /* ------------------------------------------------------------------------
@@ -869,8 +1038,8 @@ static int check_row_names(row_ctx *cx, const table *tb, size_t r)
 
 static int check_row(row_ctx *cx, const table *tb, size_t r)
 {
-    static const char *const keys[] = {"name", "args", "error", "errno", "requires",
-                                       "skip", "layer", "note", NULL};
+    static const char *const keys[] = {"name", "args", "error", "errno", "code",
+                                       "requires", "skip", "layer", "note", NULL};
     static const char *const gives_errno[] = {"os", "gai", "herror", NULL};
     static const char *const layers[] = {"any", "raw", NULL};
     static const char *const tags[] = {"ipv6", "netdb", NULL};
@@ -882,12 +1051,15 @@ static int check_row(row_ctx *cx, const table *tb, size_t r)
     const json_value *args = json_get(row, "args"), *err = json_get(row, "error");
     const json_value *eno = json_get(row, "errno"), *req = json_get(row, "requires");
     const json_value *layer = json_get(row, "layer"), *skip = json_get(row, "skip");
+    const json_value *code = json_get(row, "code");
     if (args == NULL || args->type != JSON_ARRAY || args->length != tb->nparams)
         return bad(cx, "\"args\" must be an array of %zu arguments", tb->nparams);
     if (err == NULL || !is_one_of(err, classes))
         return bad(cx, "%s", "\"error\" must be an error class name or \"none\"");
     if (eno != NULL && (!strings_ok(eno, NULL) || !is_one_of(err, gives_errno)))
         return bad(cx, "%s", "\"errno\" is a name or a list of names, for os/gai/herror rows");
+    if (code != NULL && (code->type != JSON_STRING || !json_is_string(err, "tls")))
+        return bad(cx, "%s", "\"code\" is the name of a TLS code (POLYSOCK_ETLS_*), for tls rows");
     if (req != NULL && (req->type != JSON_ARRAY || !strings_ok(req, tags)))
         return bad(cx, "%s", "\"requires\" is a list of: ipv6, netdb");
     if (layer != NULL && !is_one_of(layer, layers))
@@ -947,9 +1119,18 @@ static int errno_matches(const json_value *eno, int rc)
     return 0;
 }
 
-static void describe_errno(const json_value *eno, char *out, size_t cap)
+/* A tls row's "code" is the code's full name, as polysock_errname says it. */
+static int code_matches(const json_value *code, int rc)
+{
+    return code == NULL || strcmp(code->string, polysock_errname(rc)) == 0;
+}
+
+static void describe_errno_or_code(const json_value *eno, const json_value *code, char *out,
+                                   size_t cap)
 {
     out[0] = '\0';
+    if (code != NULL)
+        snprintf(out, cap, " code %s", code->string);
     if (eno == NULL)
         return;
     size_t n = eno->type == JSON_STRING ? 1 : eno->length;
@@ -970,14 +1151,15 @@ static int call_row(row_ctx *cx, const table *tb, size_t r, const char *file)
         }
     int rc = tb->adapter->call(cx->args);
     const json_value *err = json_get(row, "error"), *eno = json_get(row, "errno");
+    const json_value *code = json_get(row, "code");
     const char *got = polysock_errclass_name(polysock_errclass(rc));
-    if (strcmp(got, err->string) == 0 && errno_matches(eno, rc))
+    if (strcmp(got, err->string) == 0 && errno_matches(eno, rc) && code_matches(code, rc))
         return 0;
-    char want_errno[96];
-    describe_errno(eno, want_errno, sizeof want_errno);
+    char want_detail[96];
+    describe_errno_or_code(eno, code, want_detail, sizeof want_detail);
     return bad(cx, "%s, row %zu \"%s\": polysock_%s returned %d (%s, class %s), "
                "expected class %s%s", file, r + 1, name, tb->adapter->function, rc, polysock_errname(rc), got,
-               err->string, want_errno);
+               err->string, want_detail);
 }
 
 static int run_table_row(row_ctx *cx, const json_value *doc, size_t r, const char *file)

@@ -6,6 +6,8 @@
 //   error  -> Error, no .errno        os   -> Error, .code = the errno name
 //   gai    -> Error, .code = EAI_*    herror -> Error, .code = the h_errno name
 //   timeout -> Error, .code ETIMEDOUT badhandle -> Error, .code EBADF
+//   tls    -> Error, .code = the library's name (POLYSOCK_ETLS_*), no .errno
+//             from the raw layer (ssl() adds .errno = the library's code)
 // (badhandle and os EBADF look alike here; either passes for those two.)
 'use strict';
 
@@ -20,9 +22,11 @@ const VECTORS = path.join(__dirname, '..', 'vectors');
 const ERRNO = os.constants.errno;
 const HERRNO_NAMES = ['HOST_NOT_FOUND', 'TRY_AGAIN', 'NO_RECOVERY', 'NO_DATA', 'NO_ADDRESS'];
 const TABLE_KEYS = new Set(['function', 'description', 'params', 'rows']);
-const ROW_KEYS = new Set(['name', 'args', 'error', 'errno', 'requires', 'layer', 'skip', 'note']);
+const ROW_KEYS = new Set(['name', 'args', 'error', 'errno', 'code', 'requires', 'layer', 'skip', 'note']);
 const PARAM_TYPES = new Set(['const', 'int', 'size', 'timeout', 'str', 'service', 'bytes', 'addr', 'handle']);
-const CLASSES = new Set(['none', 'value', 'type', 'overflow', 'error', 'os', 'gai', 'herror', 'timeout', 'badhandle']);
+const CLASSES = new Set(['none', 'value', 'type', 'overflow', 'error', 'os', 'gai', 'herror', 'timeout', 'badhandle',
+    'tls']);
+const TLS_CODE = /^POLYSOCK_ETLS_/;
 
 // JSON with integers beyond 2^53 kept exact (as BigInt).
 function parseJSON(text) {
@@ -69,6 +73,27 @@ class Symbols {
         return s;
     }
 
+    // A raw handle, freed after the row by polysock.raw[free].
+    rawHandle(h, free) {
+        this.cleanup.push(() => polysock.raw[free](h));
+        return h;
+    }
+
+    // A client connection, verification off (no name needed), over a never
+    // connected TCP socket of its own: tls_new does no I/O.  The
+    // configuration is closed at once; the connection keeps its settings.
+    unverifiedTls() {
+        const R = polysock.raw;
+        const s = this.sock(polysock.AF_INET, polysock.SOCK_STREAM);
+        const cfg = R.tls_config_new(0);
+        try {
+            R.tls_config_set_verify(cfg, 0);
+            return R.tls_new(s.handle, cfg, null);
+        } finally {
+            R.tls_config_close(cfg);
+        }
+    }
+
     make(name) {
         const P = polysock;
         switch (name) {
@@ -105,6 +130,19 @@ class Symbols {
             else this.cleanup.push(() => p.close());
             return p;
         }
+        case '@tls_client_config': return this.rawHandle(P.raw.tls_config_new(0), 'tls_config_close');
+        case '@tls_server_config': return this.rawHandle(P.raw.tls_config_new(1), 'tls_config_close');
+        case '@closed_tls_config': {
+            const cfg = P.raw.tls_config_new(0);
+            P.raw.tls_config_close(cfg);
+            return cfg;
+        }
+        case '@open_tls': return this.rawHandle(this.unverifiedTls(), 'tls_close');
+        case '@closed_tls': {
+            const tls = this.unverifiedTls();
+            P.raw.tls_close(tls);
+            return tls;
+        }
         default:
             throw new Error(`unknown handle symbol ${name}`);
         }
@@ -118,6 +156,7 @@ class Symbols {
         return obj;
     }
 
+    // Newest first: a TLS connection before the socket under it.
     free() {
         for (const f of this.cleanup.reverse()) {
             try {
@@ -164,11 +203,15 @@ const METHODS = new Set([
     'send', 'sendto', 'settimeout', 'shutdown',
 ]);
 const OPTIONS = { getsockopt_int: 'getsockopt', getsockopt_buf: 'getsockopt', setsockopt_int: 'setsockopt' };
+// Raw functions that return a new handle, and what frees it.
+const RAW_RESULT_FREE = { tls_config_new: 'tls_config_close', tls_new: 'tls_close' };
 
 function call(fn, args, raw) {
     if (raw) {
         if (typeof polysock.raw[fn] !== 'function') throw new Error(`no raw function ${fn}`);
-        return polysock.raw[fn](...args);
+        const r = polysock.raw[fn](...args);
+        if (fn in RAW_RESULT_FREE) polysock.raw[RAW_RESULT_FREE[fn]](r);
+        return r;
     }
     if (MODULE_FUNCTIONS.has(fn)) {
         const r = polysock[fn](...args);
@@ -204,8 +247,13 @@ function check(row, e) {
         assert.ok(e instanceof TypeError, `expected TypeError, got ${got}`);
         break;
     case 'error':
-        assert.ok(!(e instanceof TypeError) && !(e instanceof RangeError) && e.errno === undefined,
-                  `expected an Error without errno, got ${got}`);
+        assert.ok(!(e instanceof TypeError) && !(e instanceof RangeError) && e.errno === undefined &&
+                  !TLS_CODE.test(e.code), `expected an Error without errno, got ${got}`);
+        break;
+    case 'tls':
+        assert.ok(!(e instanceof TypeError) && !(e instanceof RangeError) && TLS_CODE.test(e.code),
+                  `expected a TLS error, got ${got}`);
+        if (row.code !== undefined) assert.equal(e.code, row.code, `expected ${row.code}, got ${got}`);
         break;
     case 'os':
         assert.ok(ERRNO[e.code] !== undefined && e.errno === -ERRNO[e.code], `expected an OS error, got ${got}`);
@@ -254,6 +302,7 @@ for (const file of files) {
             assert.ok(CLASSES.has(row.error), `row ${row.name}: unknown class ${row.error}`);
             assert.equal(row.args.length, table.params.length, `row ${row.name}: argument count`);
             if (row.skip) for (const [lang, why] of Object.entries(row.skip)) assert.ok(why, `${lang}: no reason`);
+            if (row.code !== undefined) assert.equal(row.error, 'tls', `row ${row.name}: code given for class ${row.error}`);
         }
     });
     for (const row of table.rows) {

@@ -1,5 +1,7 @@
 """Every row of the shared bad-input vectors (test/vectors/*.json), run
-through the idiomatic Python API as test/vectors/README.md describes.
+through the idiomatic Python API as test/vectors/README.md describes; rows
+of the handle-level TLS functions (layer "raw") run through
+polysock.lowlevel, the generated layer.
 
 One test per row (id ``file:row name``) and one per file, which checks the
 table itself: an unknown function, key, parameter shape or error class
@@ -18,9 +20,10 @@ from helpers import STDLIB, polysock
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 
 TABLE_KEYS = {"function", "description", "params", "rows"}
-ROW_KEYS = {"name", "args", "error", "errno", "requires", "layer", "skip", "note"}
+ROW_KEYS = {"name", "args", "error", "errno", "code", "requires", "layer",
+            "skip", "note"}
 ERROR_CLASSES = {"none", "value", "type", "overflow", "error", "os", "gai",
-                 "herror", "timeout", "badhandle"}
+                 "herror", "timeout", "badhandle", "tls"}
 REQUIRES_TAGS = {"ipv6", "netdb"}
 
 # h_errno values of <netdb.h>; Python has no table of them.
@@ -81,6 +84,33 @@ FUNCTIONS = {
     "socketpair": (("const", "const", "const"),
                    lambda m, f, t, p: m.socketpair(f, t, p)),
 }
+
+# The handle-level functions whose rows (all layer "raw") run here, through
+# polysock.lowlevel (same names and arguments): parameter types, and the
+# lowlevel function that frees what a successful call returned (None:
+# nothing).  The other raw rows are skipped: their symbols (@stale_handle,
+# @list_handle, ...) are not made here.
+RAW_FUNCTIONS = {
+    "tls_close": (("handle",), None),
+    "tls_config_close": (("handle",), None),
+    "tls_config_new": (("int",), "tls_config_close"),
+    "tls_config_set_allow_unexpected_eof": (("handle", "int"), None),
+    "tls_config_set_alpn": (("handle", "str"), None),
+    "tls_config_set_ca": (("handle", "str", "str"), None),
+    "tls_config_set_certificate": (("handle", "str", "str"), None),
+    "tls_config_set_min_version": (("handle", "const"), None),
+    "tls_config_set_require_client_cert": (("handle", "int"), None),
+    "tls_config_set_verify": (("handle", "int"), None),
+    "tls_handshake": (("handle",), None),
+    "tls_info": (("handle", "const", "size"), None),
+    "tls_info_len": (("handle", "const"), None),
+    "tls_new": (("handle", "handle", "str"), "tls_close"),
+    "tls_pending": (("handle",), None),
+    "tls_read": (("handle", "size"), None),
+    "tls_write": (("handle", "bytes"), None),
+}
+FUNCTIONS.update((name, (types, None))
+                 for name, (types, _) in RAW_FUNCTIONS.items())
 
 # Rows where CPython's own socket module deliberately differs from polysock
 # (most say so in their "note").  Skipped only when the suite runs against
@@ -196,6 +226,8 @@ def row_problems(row, n_params):
         problems.append("unknown layer %r" % row["layer"])
     if "errno" in row and row["error"] not in ("os", "gai", "herror"):
         problems.append("errno given for class %r" % row["error"])
+    if "code" in row and row["error"] != "tls":
+        problems.append("code given for class %r" % row["error"])
     skip = row.get("skip", {})
     if not isinstance(skip, dict) or not all(isinstance(v, str) and v
                                              for v in skip.values()):
@@ -235,26 +267,102 @@ SOCKET_SYMBOLS = {
 }
 
 
-class Symbols:
-    """The objects a row's handle arguments name; one object per symbol."""
+def _quietly(close, handle):
+    """Close a raw handle the row may have closed already."""
+    def run():
+        try:
+            close(handle)
+        except OSError as e:
+            if e.errno != errno.EBADF:
+                raise
+    return run
 
-    def __init__(self):
+
+# Handle values never given out: the largest below 2^53, and 0.
+HANDLE_VALUES = {"@forged_handle": 2**53 - 1, "@zero_handle": 0}
+
+
+class Symbols:
+    """The objects a row's handle arguments name; one object per symbol.
+
+    raw: the row runs at the handle level, so sockets are given as their
+    handles, and the TLS symbols (handles only) may be used."""
+
+    def __init__(self, raw=False):
+        self.raw = raw
         self.objects = {}
+        self.closers = []  # run newest first: a connection before its socket
 
     def get(self, symbol):
         if symbol not in self.objects:
-            if symbol not in SOCKET_SYMBOLS:
-                pytest.fail("symbol %r needs the raw layer" % (symbol,))
+            self.objects[symbol] = self._make(symbol)
+        obj = self.objects[symbol]
+        if self.raw and isinstance(obj, polysock.SocketType):
+            return obj._handle
+        return obj
+
+    def _make(self, symbol):
+        if symbol in SOCKET_SYMBOLS:
             family, kind = SOCKET_SYMBOLS[symbol]
-            sock = polysock.socket(getattr(polysock, family), getattr(polysock, kind))
+            sock = self._socket(getattr(polysock, family), getattr(polysock, kind))
             if symbol == "@closed_socket":
                 sock.close()
-            self.objects[symbol] = sock
-        return self.objects[symbol]
+            return sock
+        if self.raw and symbol in HANDLE_VALUES:
+            return HANDLE_VALUES[symbol]
+        if self.raw and symbol in TLS_SYMBOLS:
+            return TLS_SYMBOLS[symbol](self)
+        pytest.fail("symbol %r needs the raw layer, or is unknown" % (symbol,))
+
+    def _socket(self, family, kind):
+        sock = polysock.socket(family, kind)
+        self.closers.append(sock.close)
+        return sock
+
+    def _tls_config(self, server):
+        cfg = polysock.lowlevel.tls_config_new(server)
+        self.closers.append(_quietly(polysock.lowlevel.tls_config_close, cfg))
+        return cfg
+
+    def _closed_tls_config(self):
+        cfg = polysock.lowlevel.tls_config_new(0)
+        polysock.lowlevel.tls_config_close(cfg)
+        return cfg
+
+    def _unverified_tls(self):
+        """A client connection, verification off (no name needed), over a
+        never connected TCP socket of its own: tls_new does no I/O."""
+        low = polysock.lowlevel
+        sock = self._socket(polysock.AF_INET, polysock.SOCK_STREAM)
+        cfg = low.tls_config_new(0)
+        try:
+            low.tls_config_set_verify(cfg, 0)
+            return low.tls_new(sock._handle, cfg, None)
+        finally:
+            low.tls_config_close(cfg)  # the connection keeps its settings
+
+    def _open_tls(self):
+        tls = self._unverified_tls()
+        self.closers.append(_quietly(polysock.lowlevel.tls_close, tls))
+        return tls
+
+    def _closed_tls(self):
+        tls = self._unverified_tls()
+        polysock.lowlevel.tls_close(tls)
+        return tls
 
     def close(self):
-        for sock in self.objects.values():
-            sock.close()
+        while self.closers:
+            self.closers.pop()()
+
+
+TLS_SYMBOLS = {
+    "@tls_client_config": lambda symbols: symbols._tls_config(0),
+    "@tls_server_config": lambda symbols: symbols._tls_config(1),
+    "@closed_tls_config": Symbols._closed_tls_config,
+    "@open_tls": Symbols._open_tls,
+    "@closed_tls": Symbols._closed_tls,
+}
 
 
 def const_value(value):
@@ -313,6 +421,15 @@ def convert(types, args, symbols):
             for t, a in zip(types, args)]
 
 
+def raw_call(function, args):
+    """Call the lowlevel function; free the handle a success returned."""
+    result = getattr(polysock.lowlevel, function)(*args)
+    free = RAW_FUNCTIONS[function][1]
+    if free is not None:
+        getattr(polysock.lowlevel, free)(result)
+    return result
+
+
 def close_results(result):
     """Close the sockets a control row created (socket, socketpair, ...)."""
     items = result if isinstance(result, (tuple, list)) else (result,)
@@ -341,14 +458,19 @@ def errno_values(row):
     return values
 
 
+# The stdlib stand-in has no TLS errors (and runs no TLS rows).
+SSL_ERROR = () if STDLIB else polysock.sslerror
+
+
 def class_matches(expected, e):
-    special = (polysock.gaierror, polysock.herror, polysock.timeout)
+    special = (polysock.gaierror, polysock.herror, polysock.timeout, SSL_ERROR)
     if expected == "none":
         return e is None
     if e is None:
         return False
     if expected == "value":
-        return isinstance(e, ValueError)
+        # SSLCertVerificationError is also a ValueError, as in Python's ssl.
+        return isinstance(e, ValueError) and not isinstance(e, SSL_ERROR)
     if expected == "type":
         return isinstance(e, TypeError)
     if expected == "overflow":
@@ -369,12 +491,21 @@ def class_matches(expected, e):
         return isinstance(e, polysock.timeout)
     if expected == "badhandle":
         return isinstance(e, OSError) and e.errno == errno.EBADF
+    if expected == "tls":
+        return isinstance(e, SSL_ERROR)
     raise AssertionError("unknown class %r" % expected)
+
+
+def tls_code_name(e):
+    """The name of a TLS error's code, as the row's "code" gives it."""
+    return polysock.lowlevel.errname(e.code)
 
 
 def describe(e, result):
     if e is None:
         return "no exception (returned %r)" % (result,)
+    if isinstance(e, SSL_ERROR):
+        return "%s(code=%s): %s" % (type(e).__name__, tls_code_name(e), e)
     return "%s(errno=%r): %s" % (type(e).__name__, getattr(e, "errno", None), e)
 
 
@@ -412,7 +543,8 @@ def test_vector_row(fname, index):
 
     if "python" in row.get("skip", {}):
         pytest.skip(row["skip"]["python"])
-    if row.get("layer") == "raw" or call is None:
+    raw = row.get("layer") == "raw" or call is None
+    if raw and (STDLIB or table["function"] not in RAW_FUNCTIONS):
         pytest.skip("handle-level row (layer raw): not expressible in the "
                     "idiomatic API")
     unmet = unmet_requirement(row)
@@ -421,15 +553,17 @@ def test_vector_row(fname, index):
     if STDLIB and (fname, row["name"]) in CPYTHON_DIFFERS:
         pytest.skip("stand-in mode: " + CPYTHON_DIFFERS[(fname, row["name"])])
 
-    symbols = Symbols()
+    symbols = Symbols(raw)
     result = error = None
     try:
         args = convert(types, row["args"], symbols)
         try:
-            result = call(polysock, *args)
+            result = (raw_call(table["function"], args) if raw
+                      else call(polysock, *args))
         except Exception as e:  # noqa: B902 - classified below
             error = e
-        close_results(result)
+        if not raw:
+            close_results(result)
     finally:
         symbols.close()
 
@@ -441,6 +575,9 @@ def test_vector_row(fname, index):
     if wanted is not None:
         assert error.errno in wanted, \
             "%s: expected errno %s, got %s" % (where, row["errno"], got)
+    if "code" in row:
+        assert tls_code_name(error) == row["code"], \
+            "%s: expected code %s, got %s" % (where, row["code"], got)
 
 
 def test_unknown_function_fails():

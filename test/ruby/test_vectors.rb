@@ -10,14 +10,19 @@ require "json"
 class TestVectors < PolysockTest::Case
   DIR = File.expand_path("../vectors", __dir__)
   TABLE_KEYS = %w[function description params rows].freeze
-  ROW_KEYS = %w[name args error errno requires layer skip note].freeze
+  ROW_KEYS = %w[name args error errno code requires layer skip note].freeze
   PARAM_TYPES = %w[const int size timeout str service bytes addr handle].freeze
-  CLASSES = %w[none value type overflow error os gai herror timeout badhandle].freeze
+  CLASSES = %w[none value type overflow error os gai herror timeout badhandle tls].freeze
   # The reference's names for three handle-level functions.
   SOCKET_FORMS = {
     "getsockopt_int" => "getsockopt",
     "getsockopt_buf" => "getsockopt",
     "setsockopt_int" => "setsockopt",
+  }.freeze
+  # Raw functions that return a new handle, and what frees it.
+  RAW_RESULT_FREE = {
+    "tls_config_new" => :tls_config_close,
+    "tls_new" => :tls_close,
   }.freeze
 
   # ---- reading the tables -----------------------------------------------------
@@ -48,6 +53,7 @@ class TestVectors < PolysockTest::Case
       found << "#{row['args'].inspect} does not match the params"
     end
     found << "unknown layer #{row['layer'].inspect}" unless [nil, "raw"].include?(row["layer"])
+    found << "code given for class #{row['error'].inspect}" if row.key?("code") && row["error"] != "tls"
     found
   end
 
@@ -110,7 +116,9 @@ class TestVectors < PolysockTest::Case
     if raw
       flunk "#{where}: unknown function #{fn} (Polysock::Raw has no #{fn})" unless Polysock::Raw.respond_to?(fn)
       check_arity(Polysock::Raw.method(fn), args.size, where)
-      return Polysock::Raw.public_send(fn, *args)
+      result = Polysock::Raw.public_send(fn, *args)
+      Polysock::Raw.public_send(RAW_RESULT_FREE[fn], result) if RAW_RESULT_FREE.key?(fn)
+      return result
     end
     if table["params"].first&.fetch("type") == "handle"
       name = SOCKET_FORMS.fetch(fn, fn)
@@ -148,6 +156,7 @@ class TestVectors < PolysockTest::Case
   # The class name of an exception, as the README's table has them.
   def classify(e)
     case e
+    when Polysock::SSLError then "tls"
     when Polysock::Timeout then "timeout"
     when Polysock::GAIError then "gai"
     when Polysock::HError then "herror"
@@ -173,6 +182,7 @@ class TestVectors < PolysockTest::Case
     flunk "#{where}: expected #{want}, but the call succeeded (#{value.inspect[0, 200]})" if kind == :none
     assert_equal want, classify(value), "#{where}: expected #{want}, got #{value.class}: #{value.message}"
     check_errno(where, row, value) if row.key?("errno")
+    assert_equal row["code"], value.errname, "#{where}: TLS code" if row.key?("code")
     assert_equal Errno::EBADF::Errno, value.errno, "#{where}: badhandle without EBADF" if want == "badhandle"
   end
 
@@ -261,15 +271,38 @@ class TestVectors < PolysockTest::Case
       l
     when "@poller" then made(Polysock::Poller.new)
     when "@closed_poller" then closed(Polysock::Poller.new)
+    when "@tls_client_config" then raw_handle(Polysock::Raw.tls_config_new(0), :tls_config_close)
+    when "@tls_server_config" then raw_handle(Polysock::Raw.tls_config_new(1), :tls_config_close)
+    when "@closed_tls_config" then Polysock::Raw.tls_config_new(0).tap { |c| Polysock::Raw.tls_config_close(c) }
+    when "@open_tls" then raw_handle(unverified_tls, :tls_close)
+    when "@closed_tls" then unverified_tls.tap { |t| Polysock::Raw.tls_close(t) }
     else flunk "#{where}: unknown symbol #{name}"
     end
   end
 
   def list
-    l = Polysock::Raw.getaddrinfo("127.0.0.1", "80", Polysock::AF_INET, Polysock::SOCK_STREAM, 0,
-                                  Polysock::AI_NUMERICHOST)
-    @made << l
-    l
+    raw_handle(Polysock::Raw.getaddrinfo("127.0.0.1", "80", Polysock::AF_INET, Polysock::SOCK_STREAM, 0,
+                                         Polysock::AI_NUMERICHOST), :list_free)
+  end
+
+  # A client connection, verification off (no name needed), over a never
+  # connected TCP socket of its own: tls_new does no I/O.  The configuration
+  # is closed at once; the connection keeps its settings.
+  def unverified_tls
+    sock = made(Polysock.socket)
+    cfg = Polysock::Raw.tls_config_new(0)
+    begin
+      Polysock::Raw.tls_config_set_verify(cfg, 0)
+      Polysock::Raw.tls_new(sock.handle, cfg, nil)
+    ensure
+      Polysock::Raw.tls_config_close(cfg)
+    end
+  end
+
+  # A handle of the raw layer, freed after the row by Polysock::Raw.<free>.
+  def raw_handle(handle, free)
+    @made << [handle, free]
+    handle
   end
 
   def made(obj)
@@ -286,11 +319,13 @@ class TestVectors < PolysockTest::Case
     obj
   end
 
+  # Newest first: a TLS connection before the socket under it.
   def cleanup
-    (@made || []).each do |obj|
-      if obj.is_a?(Integer)
+    (@made || []).reverse_each do |obj|
+      if obj.is_a?(Array)
+        handle, free = obj
         begin
-          Polysock::Raw.list_free(obj)
+          Polysock::Raw.public_send(free, handle)
         rescue Polysock::Error
           nil # freed by the row
         end
