@@ -4,7 +4,7 @@
 # prints the server's and its issuer's names, sends a request and reads
 # part of the response.
 #
-#     python3 ssl_client.py HOST PORT [--cafile CA.pem]
+#     python3 ssl_client.py [--cafile CA.pem] HOST PORT
 import argparse
 
 import polysock as socket
