@@ -260,7 +260,7 @@ ssl_pair() {
 
     expected="'/C=US/ST=California/L=Mountain View/O=polysock test/CN=localhost'
 '/C=US/O=polysock test/CN=polysock test CA'
-'GET / HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n'
+Received 'GET / HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n'
 ."
     got=$(cat "$tmp/client.out"; echo .)
     pattern="^Connected by \('127\.0\.0\.1', [0-9]+\)$"

@@ -476,20 +476,18 @@ cert_name() {
 }
 
 # ssl_output RUNTIME: its ssl_client's whole output when it talks to
-# ssl_echo_server as localhost: repr() of server() and issuer(), then of
-# the echoed request, each in its language's form (Python's and Node's
-# print "Received" first; Node's request has no Host line).
+# ssl_echo_server as localhost: repr() of server() and issuer(), then
+# "Received" and the repr of the echoed request, in its language's form.
 ssl_output() {
     request='GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'
     case $1 in
-        c) printf "'%s'\\n" "$server_name" "$issuer_name" "$request" ;;
-        cpython|pypy)
-            printf "'%s'\\n" "$server_name" "$issuer_name"
-            printf "Received b'%s'\\n" "$request" ;;
-        ruby) printf '"%s"\n' "$server_name" "$issuer_name" "$request" ;;
-        koffi|ffinapi)
-            printf '"%s"\n' "$server_name" "$issuer_name"
-            printf 'Received "%s"\n' 'GET / HTTP/1.0\r\n\r\n' ;;
+        c|cpython|pypy) printf "'%s'\\n" "$server_name" "$issuer_name" ;;
+        ruby|koffi|ffinapi) printf '"%s"\n' "$server_name" "$issuer_name" ;;
+    esac
+    case $1 in
+        c) printf "Received '%s'\\n" "$request" ;;
+        cpython|pypy) printf "Received b'%s'\\n" "$request" ;;
+        ruby|koffi|ffinapi) printf 'Received "%s"\n' "$request" ;;
     esac
 }
 

@@ -338,6 +338,6 @@ test('the example ssl_client.js against a Python ssl echo server', async (t) => 
     assert.equal(code, 0, err);
     assert.equal(out,
                  `${JSON.stringify(names.good.oneline)}\n${JSON.stringify(names.ca.oneline)}\n` +
-                 `Received ${JSON.stringify('GET / HTTP/1.0\r\n\r\n')}\n`);
+                 `Received ${JSON.stringify('GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n')}\n`);
     assert.equal((await peer.done).code, 0);
 });

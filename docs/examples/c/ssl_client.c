@@ -154,6 +154,7 @@ int main(int argc, char **argv)
     /* Read a chunk of data.  Will not necessarily read all the data
      * returned by the server. */
     check(polysock_tls_read(ssl_sock, data, sizeof data, &nread), "read");
+    fputs("Received ", stdout);
     print_repr(data, nread);
     putchar('\n');
 

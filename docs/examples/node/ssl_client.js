@@ -17,7 +17,7 @@ const sslSock = socket.ssl(s, { cafile });   // verifies the peer as HOST
 console.log(JSON.stringify(sslSock.server()));   // for display only: see peerSubject()
 console.log(JSON.stringify(sslSock.issuer()));
 
-sslSock.write('GET / HTTP/1.0\r\n\r\n');
+sslSock.write(`GET / HTTP/1.0\r\nHost: ${HOST}\r\n\r\n`);
 const data = sslSock.read(1024);
 console.log('Received', JSON.stringify(data.toString('latin1')));
 

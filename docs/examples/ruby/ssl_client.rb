@@ -25,7 +25,7 @@ ssl_sock.write("GET / HTTP/1.0\r\nHost: #{HOST}\r\n\r\n")
 # Read a chunk of data.  Will not necessarily
 # read all the data returned by the server.
 data = ssl_sock.read(1024)
-p data
+puts "Received #{data.inspect}"
 
 # close sends close_notify; the socket is still yours to close.
 ssl_sock.close
