@@ -117,7 +117,8 @@ char *fingerprint_text(const struct model *m)
     size_t i;
 
     collect(m, &it);
-    qsort(it.v, it.n, sizeof *it.v, cmp_item);
+    if (it.n > 0) /* a model with no items has it.v NULL: qsort(NULL) is UB */
+        qsort(it.v, it.n, sizeof *it.v, cmp_item);
     sb_init(&b);
     sb_puts(&b, "polysock-abi 1\n");
     for (i = 0; i < it.n; i++) {

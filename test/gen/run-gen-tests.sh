@@ -11,8 +11,8 @@
 # 3. The JSON model parses; the C header check compiles against
 #    SRCDIR/core/include; a changed parameter type in a copy of the IDL
 #    makes that check fail naming the function.
-# 4. The fingerprint is 16 hex digits, changes with a parameter type and
-#    does not change with a doc comment.
+# 4. The fingerprint is 16 hex digits, changes with a parameter type,
+#    does not change with a doc comment, and exists for an empty model.
 # 5. The bindings' API references (docs/api/python.md, ruby.md, node.md)
 #    have one entry per fn with its doc, call, arguments, defaults, blocking
 #    note and errors, and every error class (check-references.py, which
@@ -168,6 +168,12 @@ elif [ "$fp3" = "$fp" ]; then
 else
     fail "fingerprint changed with a doc comment ($fp3)"
 fi
+# A model with nothing but its library line (found by fuzz_idl: sorting
+# no items once passed NULL to qsort, which UBSan stops on).
+printf '/// Nothing else.\nlibrary t "1.0.0";\n' >"$TMP/empty.idl"
+fp4=$($GEN "$TMP/empty.idl" --fingerprint)
+check "fingerprint of a model with no items ($fp4)" \
+    sh -c 'printf "%s\n" "$1" | grep -Eq "^[0-9a-f]{16}$"' - "$fp4"
 fph=$(sed -n 's/^#define POLYSOCK_ABI_FINGERPRINT "\(.*\)"$/\1/p' \
     "$TMP/out-c/core/generated/polysock_fingerprint.h")
 check "polysock_fingerprint.h carries the fingerprint" test "$fph" = "$fp"
