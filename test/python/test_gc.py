@@ -95,3 +95,33 @@ def test_close_releases_the_descriptor_at_once():
     assert fd_count() == before + 1
     s.close()
     assert fd_count() == before
+
+
+FAILED_SENDALL_THEN_COLLECT = """
+import gc, polysock
+pool = bytes(1 << 16)
+for i in range(200):
+    a, b = polysock.socketpair()
+    b.close()
+    try:
+        a.sendall(memoryview(pool)[i:i + 4096])
+    except OSError as e:
+        assert e.bytes_sent >= 0
+    a.close()
+gc.collect()
+print("survived")
+"""
+
+
+def test_collecting_after_failed_sendalls_of_memoryviews():
+    # A failed sendall's exception once sat in a reference cycle with the
+    # frame that raised it, which kept a buffer exported from the caller's
+    # memoryview; collecting the cycle made CPython clear the exported view
+    # (BufferError, then a segfault).  In a child: a crash must not take
+    # the suite with it.
+    import subprocess
+    import sys
+    child = subprocess.run([sys.executable, "-c", FAILED_SENDALL_THEN_COLLECT],
+                           capture_output=True, text=True, timeout=120)
+    assert (child.returncode, child.stdout, "BufferError" in child.stderr) == \
+        (0, "survived\n", False), child.stderr

@@ -151,7 +151,14 @@ def raise_partial(code, count):
     """Raise for a call that failed after passing count bytes (sendall)."""
     exc = exception(code, _partial_suffix(count))
     exc.bytes_sent = count
-    raise exc
+    try:
+        raise exc
+    finally:
+        # Break the cycle exception -> traceback -> this frame -> exc: it
+        # would keep the caller's frames alive, and with them a buffer
+        # exported from the caller's memoryview, which CPython's garbage
+        # collector then clears while exported (BufferError, then a crash).
+        del exc
 
 
 def with_reason(exc, reason):
