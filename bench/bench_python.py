@@ -28,12 +28,22 @@ run, against identical peers.  The rows:
   gettimeout call      the cost of a trivial method call (no target)
 
 Each peer is a separate process that uses the stdlib socket module only (on
-CPython whatever the bench runs on: its peer is the cheaper), one per module
-under test, so the peer costs the same whichever module it serves.  The
-bench hands it the far end of each connection over a Unix socket
-(SCM_RIGHTS): the module under test creates its own end (socketpair(), or
-socket() + connect()); the far end of a TCP connection is accepted by a
-stdlib listener.
+CPython whatever the bench runs on: its peer is the cheaper).  The bench
+hands it the far end of each connection over a Unix socket (SCM_RIGHTS):
+the module under test creates its own end (socketpair(), or socket() +
+connect()); the far end of a TCP connection is accepted by a stdlib
+listener.
+
+Fairness: nothing but the module may differ between the two sides.  Two
+peer processes per CPU ("lanes") serve the two sides and swap sides every
+round; every round also swaps which side opens its connection first; and
+both sides of a row use the same buffer, so the kernel copies to and from
+the same memory.  (Before, polysock always had the second peer process,
+the second connection and its own buffer; A/A runs, the stdlib in both
+slots, then gave the polysock slot 0.97-1.03 on bulk recv_into under
+load, centred a little below 1.0: not proven a bias, but a confound.)
+POLYSOCK_BENCH_CALIBRATE=1 runs the stdlib in both slots: every ratio
+should then be 1.0 within the noise, which it measures.
 
 Noise: in each round both modules' connections are open at once and the
 timed work alternates between them in 16 blocks (alternating who goes
@@ -55,7 +65,9 @@ each module's loop on its own instead of sharing one trace between two
 socket types.
 
 Environment:
-  POLYSOCK_BENCH_RUNS        rounds (default 7)
+  POLYSOCK_BENCH_RUNS        rounds (default 8; an odd number is rounded up,
+                             so that each side has each lane and opening
+                             order equally often)
   POLYSOCK_BENCH_PINGPONG    round trips per side and round, 1 CPU
                              (default 40000)
   POLYSOCK_BENCH_PINGPONG_2CPU  the same with 2 CPUs (default 8000)
@@ -63,6 +75,8 @@ Environment:
   POLYSOCK_BENCH_CALLS       calls per side and round (default 1000000)
   POLYSOCK_BENCH_ROWS        only the rows whose name contains this text
   POLYSOCK_BENCH_STRICT      1: exit 1 when a row misses its target
+  POLYSOCK_BENCH_CALIBRATE   1: the stdlib in the polysock slot too (A/A),
+                             to measure the harness's own bias
   POLYSOCK_BENCH_PEER_PYTHON the peers' interpreter
   POLYSOCK_PYTHON_MODE       api or abi: read by the binding; shown here
   POLYSOCK_LIBRARY           read by the binding
@@ -241,7 +255,8 @@ class Peer:
 
 
 class Peers:
-    """The peer of each side on each CPU, started when first needed."""
+    """The peer of each lane (0 or 1) on each CPU, started when first
+    needed.  run_round gives the sides alternate lanes."""
 
     def __init__(self, python):
         self.python = python
@@ -250,8 +265,8 @@ class Peers:
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(4)
 
-    def get(self, side, cpu):
-        key = (side.name, cpu)
+    def get(self, lane, cpu):
+        key = (lane, cpu)
         if key not in self.peers:
             self.peers[key] = Peer(self.python, cpu)
         return self.peers[key]
@@ -323,8 +338,9 @@ class Side:
 # ---- rows ----------------------------------------------------------------
 
 class Row:
-    """A measurement: open() each side's object, time block() BLOCKS times
-    per side, close().  ops: operations per side and round."""
+    """A measurement: open() each side's object (its far end served by the
+    peer process of LANE), time block() BLOCKS times per side, close().
+    ops: operations per side and round."""
 
     kind = None       # pingpong, bulk or call: picks the target
     unit = None
@@ -337,7 +353,7 @@ class Row:
         self.ratios = []
         self.extras = []
 
-    def open(self, side, peers):
+    def open(self, side, peers, lane):
         raise NotImplementedError
 
     def block(self, side, obj):
@@ -360,8 +376,8 @@ class PingPong(Row):
         self.ops = trips // BLOCKS * BLOCKS
         self.peer = {}
 
-    def open(self, side, peers):
-        peer = peers.get(side, peers.peer_cpu if self.cpus == 2 else peers.bench_cpu)
+    def open(self, side, peers, lane):
+        peer = peers.get(lane, peers.peer_cpu if self.cpus == 2 else peers.bench_cpu)
         self.peer[side.name] = peer
         s = open_conn(side, peer, peers.listener, self.transport, "echo", 0)
         side.k["pingpong"](s, WARMUP_TRIPS_2CPU if self.cpus == 2 else WARMUP_TRIPS)
@@ -384,21 +400,22 @@ class Bulk(Row):
         self.count = max(1, total // CHUNK // BLOCKS)  # 64 KiB calls per block
         self.ops = self.count * BLOCKS
         self.peer = {}
-        self.buf = {}
+        # One buffer for both sides: the same memory (alignment, cache and
+        # TLB state) under the kernel's copy, whichever module calls.
+        self.buf = bytes(CHUNK) if command == "discard" else bytearray(CHUNK)
 
-    def open(self, side, peers):
-        peer = peers.get(side, peers.bench_cpu)
+    def open(self, side, peers, lane):
+        peer = peers.get(lane, peers.bench_cpu)
         self.peer[side.name] = peer
         s = open_conn(side, peer, peers.listener, "tcp", self.command, self.count * CHUNK)
-        self.buf[side.name] = bytes(CHUNK) if self.command == "discard" else bytearray(CHUNK)
         self.block(side, s)  # warm-up
         return s
 
     def block(self, side, s):
         if self.command == "discard":
-            side.k["bulk_send"](s, self.buf[side.name], self.count)
+            side.k["bulk_send"](s, self.buf, self.count)
         else:
-            side.k["bulk_recv"](s, self.buf[side.name], self.count * CHUNK)
+            side.k["bulk_recv"](s, self.buf, self.count * CHUNK)
 
     def close(self, side, s):
         s.close()
@@ -415,7 +432,7 @@ class Calls(Row):
         super().__init__(name)
         self.ops = count // BLOCKS * BLOCKS
 
-    def open(self, side, _peers):
+    def open(self, side, _peers, _lane):
         s = side.mod.socket(side.mod.AF_INET, side.mod.SOCK_STREAM)
         side.k["calls"](s, 20000)  # warm-up
         return s
@@ -456,8 +473,10 @@ def run_round(row, sides, peers, r):
     rates and its ratio: the median of the ratios of paired blocks (run
     back to back), so that a slow spell, which on a shared VM can make one
     block ten times slower, neither counts for one side only nor sways
-    the round."""
-    objs = {side.name: row.open(side, peers) for side in sides}
+    the round.  Odd rounds swap the sides' peer processes and which side
+    opens (and closes) first: see "Fairness" above."""
+    order = sides if r % 2 == 0 else sides[::-1]
+    objs = {side.name: row.open(side, peers, lane) for lane, side in enumerate(order)}
     times = {side.name: [] for side in sides}
     clock = time.perf_counter
     for b in range(BLOCKS):
@@ -467,7 +486,7 @@ def run_round(row, sides, peers, r):
             t0 = clock()
             row.block(side, obj)
             times[side.name].append(clock() - t0)
-    for side in sides:
+    for side in order:
         row.close(side, objs[side.name])
     per_block = row.ops // BLOCKS
     for side in sides:
@@ -527,7 +546,8 @@ def binding_mode(polysock):
 
 
 def main():
-    runs = env_int("POLYSOCK_BENCH_RUNS", 7, 1, 101)
+    runs = env_int("POLYSOCK_BENCH_RUNS", 8, 1, 100)
+    runs += runs % 2  # rounds come in pairs that swap lanes and order
     params = {
         "pingpong": env_int("POLYSOCK_BENCH_PINGPONG", 40000, BLOCKS, 10**8),
         "pingpong_2cpu": env_int("POLYSOCK_BENCH_PINGPONG_2CPU", 8000, BLOCKS, 10**8),
@@ -535,6 +555,7 @@ def main():
         "calls": env_int("POLYSOCK_BENCH_CALLS", 1000000, BLOCKS, 10**10),
     }
     strict = env_int("POLYSOCK_BENCH_STRICT", 0, 0, 1)
+    calibrate = env_int("POLYSOCK_BENCH_CALIBRATE", 0, 0, 1)
     only = os.environ.get("POLYSOCK_BENCH_ROWS", "")
     rows = [row for row in make_rows(params) if only in row.name]
     if not rows:
@@ -542,7 +563,8 @@ def main():
 
     import polysock  # here: the peers' entry point must not need it
     mode = binding_mode(polysock)
-    sides = [Side("stdlib", stdlib_socket), Side("polysock", polysock)]
+    sides = [Side("stdlib", stdlib_socket),
+             Side("polysock", stdlib_socket if calibrate else polysock)]
     bench_cpu, peer_cpu = pin_setup()
     if peer_cpu is None:
         skipped = [row.name for row in rows if row.cpus == 2]
@@ -554,6 +576,9 @@ def main():
     print("polysock %s (%s mode) vs stdlib socket on %s %s (%s)" % (
         polysock.__version__, mode, platform.python_implementation(),
         platform.python_version(), sys.executable))
+    if calibrate:
+        print("CALIBRATION: the stdlib in both slots (the 'polysock' column)")
+    print("load average %.2f %.2f %.2f" % os.getloadavg())
     print("%d rounds of %d blocks per side: %d / %d round trips (1 / 2 CPUs), "
           "%d MiB bulk, %d calls" % (
               runs, BLOCKS, params["pingpong"], params["pingpong_2cpu"],

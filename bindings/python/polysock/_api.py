@@ -30,6 +30,9 @@ _BufferError = BufferError
 
 _new = _ffi.new
 _from_buffer = _ffi.from_buffer
+# A ctype, not the string "char[]": a string is looked up on each call
+# (16-47 ns of recv_into's wrapper).
+_CHAR_ARRAY = _ffi.typeof("char[]")
 _alloc = _ffi.new_allocator(should_clear_after_alloc=False)
 _unpack = _ffi.unpack
 _string = _ffi.string
@@ -1218,7 +1221,7 @@ def recv_into(handle, buffer, nbytes=0, flags=0):
     Into the caller's writable buffer (nbytes 0: all of it); returns the
     number of bytes received."""
     try:
-        buf = _from_buffer("char[]", buffer, True)
+        buf = _from_buffer(_CHAR_ARRAY, buffer, True)
     except (_TypeError, _BufferError):
         raise _TypeError(_NOT_WRITABLE % ("recv_into", _type(buffer).__name__)) from None
     if not nbytes:
@@ -1279,7 +1282,7 @@ def recvfrom_into(handle, buffer, nbytes=0, flags=0):
     Into the caller's writable buffer (nbytes 0: all of it); returns the
     number of bytes received."""
     try:
-        buf = _from_buffer("char[]", buffer, True)
+        buf = _from_buffer(_CHAR_ARRAY, buffer, True)
     except (_TypeError, _BufferError):
         raise _TypeError(_NOT_WRITABLE % ("recvfrom_into", _type(buffer).__name__)) from None
     if not nbytes:
@@ -1468,7 +1471,7 @@ def getsockopt_buf_into(handle, level, optname, buffer, nbytes=0):
     Into the caller's writable buffer (nbytes 0: all of it); returns the
     number of bytes received."""
     try:
-        buf = _from_buffer("char[]", buffer, True)
+        buf = _from_buffer(_CHAR_ARRAY, buffer, True)
     except (_TypeError, _BufferError):
         raise _TypeError(_NOT_WRITABLE % ("getsockopt_buf_into", _type(buffer).__name__)) from None
     if not nbytes:
@@ -1742,7 +1745,7 @@ def tls_read_into(handle, buffer, nbytes=0):
     Into the caller's writable buffer (nbytes 0: all of it); returns the
     number of bytes received."""
     try:
-        buf = _from_buffer("char[]", buffer, True)
+        buf = _from_buffer(_CHAR_ARRAY, buffer, True)
     except (_TypeError, _BufferError):
         raise _TypeError(_NOT_WRITABLE % ("tls_read_into", _type(buffer).__name__)) from None
     if not nbytes:
@@ -1855,7 +1858,7 @@ def tls_info_into(handle, what, buffer, nbytes=0):
     Into the caller's writable buffer (nbytes 0: all of it); returns the
     number of bytes received."""
     try:
-        buf = _from_buffer("char[]", buffer, True)
+        buf = _from_buffer(_CHAR_ARRAY, buffer, True)
     except (_TypeError, _BufferError):
         raise _TypeError(_NOT_WRITABLE % ("tls_info_into", _type(buffer).__name__)) from None
     if not nbytes:
@@ -2110,7 +2113,7 @@ class SocketMethods:
         Into the caller's writable buffer (nbytes 0: all of it); returns the
         number of bytes received."""
         try:
-            buf = _from_buffer("char[]", buffer, True)
+            buf = _from_buffer(_CHAR_ARRAY, buffer, True)
         except (_TypeError, _BufferError):
             raise _TypeError(_NOT_WRITABLE % ("recv_into", _type(buffer).__name__)) from None
         if not nbytes:
@@ -2169,7 +2172,7 @@ class SocketMethods:
         Into the caller's writable buffer (nbytes 0: all of it); returns the
         number of bytes received."""
         try:
-            buf = _from_buffer("char[]", buffer, True)
+            buf = _from_buffer(_CHAR_ARRAY, buffer, True)
         except (_TypeError, _BufferError):
             raise _TypeError(_NOT_WRITABLE % ("recvfrom_into", _type(buffer).__name__)) from None
         if not nbytes:
@@ -2348,7 +2351,7 @@ class SocketMethods:
         Into the caller's writable buffer (nbytes 0: all of it); returns the
         number of bytes received."""
         try:
-            buf = _from_buffer("char[]", buffer, True)
+            buf = _from_buffer(_CHAR_ARRAY, buffer, True)
         except (_TypeError, _BufferError):
             raise _TypeError(_NOT_WRITABLE % ("getsockopt_buf_into", _type(buffer).__name__)) from None
         if not nbytes:
@@ -2726,7 +2729,7 @@ class TlsMethods:
         Into the caller's writable buffer (nbytes 0: all of it); returns the
         number of bytes received."""
         try:
-            buf = _from_buffer("char[]", buffer, True)
+            buf = _from_buffer(_CHAR_ARRAY, buffer, True)
         except (_TypeError, _BufferError):
             raise _TypeError(_NOT_WRITABLE % ("read_into", _type(buffer).__name__)) from None
         if not nbytes:
@@ -2834,7 +2837,7 @@ class TlsMethods:
         Into the caller's writable buffer (nbytes 0: all of it); returns the
         number of bytes received."""
         try:
-            buf = _from_buffer("char[]", buffer, True)
+            buf = _from_buffer(_CHAR_ARRAY, buffer, True)
         except (_TypeError, _BufferError):
             raise _TypeError(_NOT_WRITABLE % ("info_into", _type(buffer).__name__)) from None
         if not nbytes:

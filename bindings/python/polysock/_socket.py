@@ -2,9 +2,9 @@
 
 Hand-written Python sugar over the generated layer (_api.py), for what the
 IDL cannot say: a socket object that caches what never changes (family,
-type, protocol, descriptor), closes idempotently and only when its
-makefile() files are closed too, warns when garbage-collected open, and
-has Python's repr; getsockopt/setsockopt choosing between the int and
+type, protocol, descriptor) and its timeout, closes idempotently and only
+when its makefile() files are closed too, warns when garbage-collected
+open, and has Python's repr; getsockopt/setsockopt choosing between the int and
 bytes forms; result lists (getaddrinfo, gethostbyname_ex) walked into
 Python lists and freed.
 """
@@ -53,6 +53,9 @@ class socket(_api.SocketMethods):
             self._type = _api.type(handle)
             self._proto = _api.proto(handle)
             self._fd = _api.fileno(handle)
+            # A new socket has the default timeout, accept's and fromfd's
+            # whatever the library gave them: ask once, keep it current.
+            self._timeout = _api.gettimeout(handle)
         except BaseException:
             _api.close(handle)
             raise
@@ -81,12 +84,29 @@ class socket(_api.SocketMethods):
         """The descriptor, for select(); -1 once the socket is closed."""
         return self._fd
 
+    # ---- The timeout, kept here ----
+    #
+    # gettimeout() is called often (getblocking, makefile, TLS, user code
+    # before each call) and a library call costs ten times Python's own
+    # gettimeout.  Only settimeout and setblocking change a socket's mode,
+    # so they refresh the copy: from the library, which stays the one
+    # source of truth (its rounding, and the last of two racing setters).
+
     def gettimeout(self):
         """The timeout in seconds, None in blocking mode; still known after
         close(), as in Python."""
-        if self._handle:
-            return _gettimeout(self)
         return self._timeout
+
+    def settimeout(self, seconds, /):
+        """Timeout mode (seconds), blocking mode (None), or non-blocking
+        mode (0.0)."""
+        _settimeout(self, seconds)
+        self._timeout = _gettimeout(self)
+
+    def setblocking(self, flag, /):
+        """Blocking mode (true) or non-blocking mode (false)."""
+        _setblocking(self, flag)
+        self._timeout = _gettimeout(self)
 
     # ---- Closing ----
 
@@ -101,10 +121,6 @@ class socket(_api.SocketMethods):
         handle = self._handle
         if not handle:
             return
-        try:
-            self._timeout = _gettimeout(self)
-        except OSError:  # closed by another thread meanwhile
-            self._timeout = None
         self._handle = 0
         self._fd = -1
         try:
@@ -206,6 +222,8 @@ class socket(_api.SocketMethods):
 
 
 _gettimeout = _api.SocketMethods.gettimeout
+_settimeout = _api.SocketMethods.settimeout
+_setblocking = _api.SocketMethods.setblocking
 SocketType = socket
 _api.register_class("socket", socket)
 

@@ -291,8 +291,12 @@ class SSLObject:
             raise TypeError("a bytes-like object is required, not 'str'")
         if self._sock.gettimeout() == 0.0:
             return self._call(_write_what_fits, data)
-        self._call(_api.tls_write, data)
-        return memoryview(data).nbytes
+        handle = self._handle
+        try:
+            _api.tls_write(handle, data)
+        except _errors.sslerror as e:
+            raise self._explained(e, handle) from None
+        return len(data) if type(data) is bytes else memoryview(data).nbytes
 
     def server(self):
         """The peer certificate's subject, one line ("/C=../CN=.."), or None.
