@@ -1,8 +1,8 @@
 #!/bin/sh
 # Build and run every test: make check (the Check suite, the examples, the
-# generator), the Check suite under valgrind, make check again under
-# AddressSanitizer + UndefinedBehaviorSanitizer, the threaded Check suites
-# under ThreadSanitizer, then make distcheck.
+# generator), a 30 s soak (make soak), the Check suite under valgrind, make
+# check again under AddressSanitizer + UndefinedBehaviorSanitizer, the
+# threaded Check suites under ThreadSanitizer, then make distcheck.
 # Ends with one "N passed, M failed" line over every Check test run.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +22,14 @@ run_suite() { # builddir label [make arguments]
 "$top/tools/build.sh" "$top/build"
 run_suite "$top/build" "normal build"
 
+# A short soak (test/soak/README.md): every client language against one
+# server with random closes and timeouts; no leak, hang or corrupted byte.
+if ! make -s -C "$top/build" soak SOAK_SECONDS=30 >"$top/build/soak.out" 2>&1; then
+    status=1
+    echo "=== soak: failures ==="
+    tail -40 "$top/build/soak.out"
+fi
+
 # The Check suite under valgrind's memcheck: no error, no leak.
 if ! make -s -C "$top/build" check-valgrind >"$top/build/valgrind.out" 2>&1; then
     status=1
@@ -29,12 +37,21 @@ if ! make -s -C "$top/build" check-valgrind >"$top/build/valgrind.out" 2>&1; the
     tail -40 "$top/build/valgrind.out"
 fi
 
-# The C-level tests under ASan+UBSan.  (An interpreter can only load the
-# instrumented library with the sanitizer runtime preloaded; the bindings
-# are tested against the normal build.)
+# The C-level tests under ASan+UBSan, then the Python (CPython and PyPy, ABI
+# and API), Ruby and Node (koffi and ffi-napi) suites against the
+# instrumented library: make check runs each interpreter, and only it,
+# through test/run-under-asan.sh, which preloads the sanitizer runtime.
 C_TESTS="test/check_polysock test/run-c-examples.sh test/gen/run-gen-tests.sh"
+BINDING_TESTS="test/run-python-suites.sh test/ruby/run.sh test/node/run.sh"
 "$top/tools/build.sh" "$top/build-sanitizers" --enable-sanitizers
-run_suite "$top/build-sanitizers" "sanitizer build" TESTS="$C_TESTS"
+run_suite "$top/build-sanitizers" "sanitizer build" TESTS="$C_TESTS $BINDING_TESTS"
+# What ASan or UBSan said, in any suite (run_suite shows Check's failures).
+if grep -h -A30 -E "ERROR: AddressSanitizer|runtime error:" \
+        "$top"/build-sanitizers/test/*.log "$top"/build-sanitizers/test/*/*.log \
+        2>/dev/null | head -120 | grep .; then
+    status=1
+    echo "=== sanitizer build: the reports above ==="
+fi
 
 # The Check suites that run threads, under ThreadSanitizer: any data race
 # it reports fails the run.  (TSan cannot share a build with ASan.)

@@ -18,6 +18,9 @@
 #                                prerequisites are missing
 #   NODE                         the node binary (default: node)
 #   POLYSOCK_NODE_FFIS           the FFIs to run (default: "koffi ffi-napi")
+#   POLYSOCK_INTERPRETER_WRAPPER a command that runs node --test (make check
+#                                sets test/run-under-asan.sh in a sanitizer
+#                                build)
 #
 # The last line is "<n> passed, <m> failed" over both runs; the status is
 # non-zero when a test failed or a run did not complete.
@@ -57,7 +60,8 @@ failed=0
 cd "$top_srcdir" || exit 99
 for ffi in $POLYSOCK_NODE_FFIS; do
     echo "# ---- node --test with POLYSOCK_NODE_FFI=$ffi"
-    POLYSOCK_NODE_FFI=$ffi "$NODE" --test test/node/*.test.js >"$tmp/$ffi.out" 2>&1
+    POLYSOCK_NODE_FFI=$ffi ${POLYSOCK_INTERPRETER_WRAPPER:+"$POLYSOCK_INTERPRETER_WRAPPER"} \
+        "$NODE" --test test/node/*.test.js >"$tmp/$ffi.out" 2>&1
     rc=$?
     cat "$tmp/$ffi.out"
     p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tmp/$ffi.out" | tail -1)

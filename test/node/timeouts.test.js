@@ -77,6 +77,9 @@ test('a blocking recv waits for data from another process', (t) => {
         setTimeout(() => { s.send('late'); s.close(); }, 300);
     `], { stdio: 'inherit', cwd: ROOT });
     t.after(() => child.kill());
+    // Bounded: a child that dies before connecting must fail the test, not
+    // hang it (accept blocks the event loop, so no test timeout can fire).
+    srv.settimeout(30);
     const [conn] = srv.accept();
     socks.track(conn);
     const r = elapsed(() => assert.equal(conn.recv(10).toString(), 'late'));

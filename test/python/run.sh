@@ -6,6 +6,8 @@
 # The caller sets POLYSOCK_LIBRARY (the libpolysock.so to load) and a
 # PYTHONPATH where `import polysock` finds the binding (for api, one where
 # the compiled module was built).  Extra arguments after MODE go to pytest.
+# POLYSOCK_INTERPRETER_WRAPPER, when set, runs the interpreter (make check
+# sets it to test/run-under-asan.sh in a sanitizer build).
 # The exit status is pytest's, except that "no tests collected" (5), which
 # would otherwise pass unnoticed in some harnesses, is reported as a failure.
 
@@ -38,7 +40,8 @@ PYTHONDONTWRITEBYTECODE=1
 export POLYSOCK_PYTHON_MODE PYTHONDONTWRITEBYTECODE
 
 echo "== pytest: $interpreter, $mode mode, library $POLYSOCK_LIBRARY"
-"$interpreter" -m pytest -c "$here/pytest.ini" --rootdir "$here" -q "$here" "$@"
+${POLYSOCK_INTERPRETER_WRAPPER:+"$POLYSOCK_INTERPRETER_WRAPPER"} \
+    "$interpreter" -m pytest -c "$here/pytest.ini" --rootdir "$here" -q "$here" "$@"
 status=$?
 if [ $status -eq 5 ]; then
     echo "$0: pytest collected no tests ($interpreter, $mode)" >&2

@@ -7,7 +7,9 @@
 # The caller sets POLYSOCK_LIBRARY (the libpolysock.so.0 to load); `make
 # check` also sets POLYSOCK_MISMATCHED_LIBRARY (a library built from a
 # changed IDL, for the fingerprint test) and POLYSOCK_REQUIRE_ALL=1 (its
-# absence is then a failure).  Extra arguments go to minitest, e.g.
+# absence is then a failure).  POLYSOCK_INTERPRETER_WRAPPER, when set,
+# runs the interpreter (make check sets it to test/run-under-asan.sh in a
+# sanitizer build).  Extra arguments go to minitest, e.g.
 # `-n /vectors/` or `-v`.
 #
 # Prints minitest's summary ("N runs, N assertions, 0 failures, 0 errors,
@@ -29,7 +31,8 @@ lib=$(cd "$here/../../bindings/ruby/lib" && pwd)
 echo "== minitest: $("$ruby" -e 'print RUBY_DESCRIPTION'), library $POLYSOCK_LIBRARY"
 out=$(mktemp "${TMPDIR:-/tmp}/polysock-minitest.XXXXXX") || exit 2
 trap 'rm -f "$out"' EXIT
-"$ruby" -w -I "$lib" -I "$here" -e '
+${POLYSOCK_INTERPRETER_WRAPPER:+"$POLYSOCK_INTERPRETER_WRAPPER"} \
+    "$ruby" -w -I "$lib" -I "$here" -e '
   Dir[File.join(ARGV.shift, "test_*.rb")].sort.each { |f| require f }
 ' "$here" "$@" 2>&1 | tee "$out"
 # The status of a pipe is tee's: read the summary minitest printed.
