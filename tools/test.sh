@@ -2,7 +2,8 @@
 # Build and run every test: make check (the Check suite, the examples, the
 # generator), a 30 s soak (make soak), the Check suite under valgrind, make
 # check again under AddressSanitizer + UndefinedBehaviorSanitizer, the
-# threaded Check suites under ThreadSanitizer, then make distcheck.
+# threaded Check suites under ThreadSanitizer, each fuzzer for a minute,
+# then make distcheck.
 # Ends with one "N passed, M failed" line over every Check test run.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,6 +74,15 @@ if grep -q "WARNING: ThreadSanitizer" "$top/build-tsan/tsan.log"; then
     status=1
     echo "=== ThreadSanitizer: data races (build-tsan/tsan.log) ==="
     grep -A12 "WARNING: ThreadSanitizer" "$top/build-tsan/tsan.log" | head -60
+fi
+
+# The libFuzzer harnesses (test/fuzz/), each replaying its committed
+# regression inputs and then fuzzing for a minute: a clang build of its own.
+CC=clang "$top/tools/build.sh" "$top/build-fuzz" --enable-fuzzing
+if ! make -s -C "$top/build-fuzz" fuzz FUZZ_SECONDS=60 >"$top/build-fuzz/fuzz.out" 2>&1; then
+    status=1
+    echo "=== fuzzing: failures ==="
+    tail -40 "$top/build-fuzz/fuzz.out"
 fi
 
 # distcheck: a tarball that builds, installs and passes the C suite (the
