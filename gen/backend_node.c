@@ -32,7 +32,10 @@
  * The wrappers are on the hot path of every call: straight-line code over
  * constants bound once in build(), with per-fn scratch buffers for the out
  * parameters of synchronous calls (JavaScript runs them one at a time) and
- * fresh ones for asynchronous calls.
+ * fresh ones for asynchronous calls.  Out strings and record arrays whose
+ * capacity the caller gives use their scratch buffer too when it is large
+ * enough (runtime.js outScratch): a fresh Buffer per call costs about a
+ * microsecond, more than a poller_wait.
  */
 #include "backends.h"
 #include "fingerprint.h"
@@ -631,6 +634,21 @@ static bool uses_scratch(const struct fn *f, size_t i)
     return true; /* scalar, handle, single record */
 }
 
+/* The size of the scratch buffer of an out string or record array whose
+ * capacity the caller gives; larger capacities get a fresh buffer. */
+#define CAP_SCRATCH_BYTES 1024
+
+/* Is out param i of f a string or record array, decoded before the call
+ * returns, whose capacity the caller gives?  A synchronous call passes its
+ * scratch buffer when the capacity fits (runtime.js outScratch). */
+static bool uses_cap_scratch(const struct fn *f, size_t i)
+{
+    const struct param *p = &f->params[i];
+
+    return role_of(f, i) == R_OUT && p->type.kind != TY_BYTES &&
+           p->len_param >= 0 && role_of(f, (size_t)p->len_param) == R_CAP;
+}
+
 /* The byte size of the scratch buffer of param i. */
 static void scratch_size(const struct model *m, const struct fn *f, size_t i,
                          struct sbuf *b)
@@ -652,6 +670,11 @@ static void gen_scratch(const struct model *m, const struct fn *f,
     size_t i;
 
     for (i = 0; i < f->nparams; i++) {
+        if (uses_cap_scratch(f, i)) {
+            ln(b, 1, "const $%s_s%zu = Buffer.alloc(%d);", f->name, i,
+               CAP_SCRATCH_BYTES);
+            continue;
+        }
         if (!uses_scratch(f, i))
             continue;
         ind(b, 1);
@@ -790,9 +813,13 @@ static void gen_prologue(const struct model *m, const struct fn *f, bool async,
                 size_t unit = p->type.kind == TY_RECORD
                                   ? record_size(&m->records[p->type.index])
                                   : 1;
-                ln(b, 2, "const $a%zu = outBuf($a%d, %zu, %s);", i,
-                   p->len_param, unit,
-                   p->type.kind == TY_BYTES ? "false" : "true");
+                if (!async && uses_cap_scratch(f, i))
+                    ln(b, 2, "const $a%zu = outScratch($%s_s%zu, $a%d, %zu);",
+                       i, f->name, i, p->len_param, unit);
+                else
+                    ln(b, 2, "const $a%zu = outBuf($a%d, %zu, %s);", i,
+                       p->len_param, unit,
+                       p->type.kind == TY_BYTES ? "false" : "true");
             } else {
                 ind(b, 2);
                 sb_printf(b, "const $a%zu = Buffer.alloc(", i);
@@ -1395,10 +1422,10 @@ static int gen_js(const struct model *m, struct emitter *out)
             "{\n");
     ln(b, 1, "const { toInt, toI64, toU16, toU32, toU64, toSize, toDouble, "
        "toStr, toBytes, toHandle,");
-    ln(b, 1, "        toCap, outBuf, fit, u64, i64, big64, cstr, putChars, "
-       "nullIf, place, argType,");
-    ln(b, 1, "        bytesLen, error, partialError, wouldBlock, pool, skip, state, AGAIN } "
-       "= rt;");
+    ln(b, 1, "        toCap, outBuf, outScratch, fit, u64, i64, big64, cstr, "
+       "putChars, nullIf, place,");
+    ln(b, 1, "        argType, bytesLen, error, partialError, wouldBlock, pool, "
+       "skip, state, AGAIN } = rt;");
     for (i = 0; i < NELEM(custom_records); i++)
         ln(b, 1, "const $custom_%s = rt.custom.%s;", custom_records[i].module,
            custom_records[i].module);

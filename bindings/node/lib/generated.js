@@ -222,8 +222,8 @@ exports.sugar = [
 // with .async for libuv's pool), with the hand-written runtime rt.
 exports.build = function build(N, rt) {
     const { toInt, toI64, toU16, toU32, toU64, toSize, toDouble, toStr, toBytes, toHandle,
-            toCap, outBuf, fit, u64, i64, big64, cstr, putChars, nullIf, place, argType,
-            bytesLen, error, partialError, wouldBlock, pool, skip, state, AGAIN } = rt;
+            toCap, outBuf, outScratch, fit, u64, i64, big64, cstr, putChars, nullIf, place,
+            argType, bytesLen, error, partialError, wouldBlock, pool, skip, state, AGAIN } = rt;
     const $custom_addr = rt.custom.addr;
     function $decArray($b, $n, $size, $dec) {
         const $out = new Array($n);
@@ -351,6 +351,7 @@ exports.build = function build(N, rt) {
     const $getsockopt_int_s3 = Buffer.alloc(8);
     const $getsockopt_buf_s5 = Buffer.alloc(8);
     const $poller_new_s0 = Buffer.alloc(8);
+    const $poller_wait_s1 = Buffer.alloc(1024);
     const $poller_wait_s4 = Buffer.alloc(8);
     const $poller_fileno_s1 = Buffer.alloc(8);
     const $tls_config_new_s1 = Buffer.alloc(8);
@@ -1604,7 +1605,7 @@ exports.build = function build(N, rt) {
         const $a0 = toHandle(self, 'self');
         const $a2 = toCap(cap, 'cap');
         const $a3 = timeout === null ? -1.0 : toDouble(timeout, 'timeout', true);
-        const $a1 = outBuf($a2, 16, true);
+        const $a1 = outScratch($poller_wait_s1, $a2, 16);
         const $a4 = $poller_wait_s4;
         const $rc = N.poller_wait($a0, $a1, $a2, $a3, $a4);
         if ($rc !== 0) {

@@ -26,16 +26,24 @@
 //   the wait is in progress is watched by that wait, so adding one needs no
 //   wake-up; poller_wake is only sent to end a wait nothing needs any more.
 //
-// Spinning.  Waking up from a wait (a thread hand-off with the pool waiter,
-// a sleep in the event loop's epoll_wait with the event-loop one) costs
-// tens of microseconds here, more than a whole round trip over loopback.
-// So a call whose socket's recent waits
-// were short (a conversation: ping-pong, request-response) is first retried
-// on the following turns of the event loop (setImmediate: timers and I/O go
-// on meanwhile) for up to SPIN (50 us, none on a single CPU;
-// POLYSOCK_NODE_SPIN_US) and parked only then; a socket whose calls had to be parked for long (an idle
-// connection) goes straight to the poller from then on, until a wait is
-// short again.
+// Spinning.  Waking up from a wait (a sleep in the event loop's
+// epoll_wait, or a thread hand-off with the pool waiter) costs tens of
+// microseconds when the peer runs on another CPU, more than a whole round
+// trip over loopback.  So a call whose socket's recent waits were short (a
+// conversation: ping-pong, request-response) is first retried on the
+// following turns of the event loop (setImmediate: timers and I/O go on
+// meanwhile) for up to SPIN (50 us, none on a single CPU;
+// POLYSOCK_NODE_SPIN_US) and parked only then; a socket whose calls had to
+// be parked for long (an idle connection) goes straight to the poller from
+// then on, until a wait is short again.
+//
+// Spinning can also hurt: when the peer was woken on this CPU (the other
+// CPUs busy) it waits behind the spinning thread, and every spin runs to
+// its end in vain (measured: 3 times slower than parking at once).  So a
+// spin that ends without the call completing stops the socket's spinning
+// for its next calls, 8 at first, twice as many after each further vain
+// spin (up to 1024), and a spin that succeeds makes it 8 again: spinning
+// pays off only where it does, at a bounded cost where it does not.
 //
 // Calls on one socket complete in order: a call that finds earlier calls of
 // the same direction (reading: recv, recvfrom, accept; writing: send,
@@ -77,6 +85,9 @@ const BATCH = 64;
 const SPIN = (process.env.POLYSOCK_NODE_SPIN_US !== undefined && process.env.POLYSOCK_NODE_SPIN_US !== ''
     ? Number(process.env.POLYSOCK_NODE_SPIN_US)
     : require('node:os').availableParallelism() > 1 ? 50 : 0) / 1000;
+// Calls that park without spinning after a vain spin: the first time, and
+// at most (doubling in between).
+const SPIN_BACKOFF_MIN = 8, SPIN_BACKOFF_MAX = 1024;
 
 function init(built, runtime, constants, ffi) {
     if (ffi === 'koffi') {
@@ -102,7 +113,10 @@ function init(built, runtime, constants, ffi) {
 function stateOf(sock) {
     let st = sock._ps;
     if (st === undefined) {
-        st = { h: sock._h, readers: [], writers: [], armed: 0, registered: false, quick: true };
+        st = {
+            h: sock._h, readers: [], writers: [], armed: 0, registered: false,
+            quick: true, spinSkip: 0, spinBackoff: SPIN_BACKOFF_MIN,
+        };
         sock._ps = st;
     }
     return st;
@@ -151,7 +165,7 @@ function wouldBlock(op, rc) {
     }
     if (!op.parked && !op.spinning) {
         op.parked = true;
-        op.parkedAt = performance.now();
+        if (SPIN > 0) op.parkedAt = performance.now();
         parked++;
     }
     return false;
@@ -232,21 +246,33 @@ function pump(st, q) {
     ensureWaiter();
 }
 
+// Should a call of this socket that would block spin first?
+function spinsFirst(st) {
+    if (!st.quick) return false;
+    if (st.spinSkip === 0) return true;
+    st.spinSkip--;
+    return false;
+}
+
 // One retry of a spinning call; parks it when its time is up.
 function spin(op) {
     if (op.done) return;
+    const st = op.st;
     if (run(op)) {
-        if (op.queue !== null) pump(op.st, op.queue);
+        st.spinBackoff = SPIN_BACKOFF_MIN;
+        if (op.queue !== null) pump(st, op.queue);
         return;
     }
     if (performance.now() < op.spinUntil) {
         setImmediate(spin, op);
         return;
     }
+    // In vain: the next calls park at once (see "Spinning" above).
     op.spinning = false;
-    op.st.quick = false;
+    st.spinSkip = st.spinBackoff;
+    st.spinBackoff = Math.min(2 * st.spinBackoff, SPIN_BACKOFF_MAX);
     wouldBlock(op, rt.state.rc);
-    arm(op.st);
+    arm(st);
     ensureWaiter();
 }
 
@@ -434,7 +460,7 @@ function park(sock, method, attempt, poolAttempt, wrapPool, partial) {
         if (t !== null && t > 0 && t * 1000 <= 2147483647)
             op.timer = setTimeout(onTimeout, Math.ceil(t * 1000), op);
         if (first !== null) {
-            if (SPIN > 0 && s.quick && op.dir !== 0 && t !== 0 && !op.isConnect) {
+            if (SPIN > 0 && op.dir !== 0 && t !== 0 && !op.isConnect && spinsFirst(s)) {
                 // This socket's waits have been short: retry on the next
                 // turns of the event loop for a few microseconds before
                 // parking (the loop goes on meanwhile).
