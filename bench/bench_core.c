@@ -59,13 +59,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_common.h"
 #include "polysock.h"
 
 #define CHUNK (64 * 1024)       /* one bulk write */
 #define PEER_BUF (256 * 1024)   /* the peer reads bigger, so it keeps up */
 #define WARMUP_TRIPS 200        /* untimed round trips: caches, wakeups */
 #define TIMEOUT_S 30            /* the timeout mode's timeout */
-#define MAX_RUNS 101
 #define TARGET 0.95
 
 enum transport { T_TCP, T_UNIX };
@@ -73,44 +73,6 @@ enum kind { K_PINGPONG, K_BULK };
 enum mode { M_BLOCKING, M_TIMEOUT };
 
 /* ---- small helpers ---- */
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bench_core: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(1);
-}
-
-static void check_core(int rc, const char *what)
-{
-    if (rc < 0)
-        die("%s: %s", what, polysock_strerror(rc));
-}
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static long env_long(const char *name, long def, long lo, long hi)
-{
-    const char *text = getenv(name);
-    if (text == NULL || *text == '\0')
-        return def;
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (*end != '\0' || v < lo || v > hi)
-        die("%s must be a number in %ld..%ld, not '%s'", name, lo, hi, text);
-    return v;
-}
 
 /* ---- the raw side: what a careful C programmer writes ---- */
 
@@ -489,9 +451,9 @@ typedef struct row {
     enum transport transport;
     enum kind kind;
     enum mode mode;
-    double raw[MAX_RUNS];
-    double core[MAX_RUNS];
-    double ratio[MAX_RUNS];
+    double raw[BENCH_MAX_RUNS];
+    double core[BENCH_MAX_RUNS];
+    double ratio[BENCH_MAX_RUNS];
 } row;
 
 static row rows[] = {
@@ -506,25 +468,6 @@ static row rows[] = {
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median of n values (the mean of the middle two when n is even). */
-static double median(const double *v, int n, double *lo, double *hi)
-{
-    double s[MAX_RUNS];
-    memcpy(s, v, (size_t)n * sizeof *s);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    if (lo != NULL)
-        *lo = s[0];
-    if (hi != NULL)
-        *hi = s[n - 1];
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
 static void format_rate(char *out, size_t cap, double v, enum kind kind)
 {
     if (kind == K_PINGPONG)
@@ -535,7 +478,7 @@ static void format_rate(char *out, size_t cap, double v, enum kind kind)
 
 int main(void)
 {
-    int runs = (int)env_long("POLYSOCK_BENCH_RUNS", 5, 1, MAX_RUNS);
+    int runs = (int)env_long("POLYSOCK_BENCH_RUNS", 5, 1, BENCH_MAX_RUNS);
     params pr = {
         .pingpong = env_long("POLYSOCK_BENCH_PINGPONG", 20000, 1, 100000000),
         .bulk = (uint64_t)env_long("POLYSOCK_BENCH_BULK_MB", 1024, 1, 1048576)

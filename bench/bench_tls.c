@@ -54,51 +54,21 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "bench_common.h"
 #include "polysock.h"
 
 #define CHUNK (64 * 1024)
-#define MAX_RUNS 101
 #define BLOCKS 16 /* timed blocks per side and round */
 #define TARGET 0.95
 #define HOST "localhost"
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* An OpenSSL call failed: its error queue says why. */
+static void die_ssl(const char *what) __attribute__((noreturn));
 
-static void die(const char *fmt, ...)
+static void die_ssl(const char *what)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bench_tls: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
     ERR_print_errors_fp(stderr);
-    exit(1);
-}
-
-static void check_core(int rc, const char *what)
-{
-    if (rc < 0)
-        die("%s: %s", what, polysock_strerror(rc));
-}
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static long env_long(const char *name, long def, long lo, long hi)
-{
-    const char *text = getenv(name);
-    if (text == NULL || *text == '\0')
-        return def;
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (*end != '\0' || v < lo || v > hi)
-        die("%s must be a number in %ld..%ld, not '%s'", name, lo, hi, text);
-    return v;
+    die("%s failed (OpenSSL's errors above)", what);
 }
 
 /* ---- certificate: one self-signed EC P-256 leaf, its own trust anchor ---- */
@@ -138,7 +108,7 @@ static SSL_CTX *peer_ctx(void)
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (ctx == NULL || SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1
         || SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1)
-        die("peer context");
+        die_ssl("peer context");
     SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
     SSL_CTX_set_num_tickets(ctx, 0); /* no resumption */
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
@@ -264,7 +234,7 @@ static SSL *raw_handshake(SSL_CTX *ctx, int fd)
     if (ssl == NULL || SSL_set_fd(ssl, fd) != 1
         || SSL_set_tlsext_host_name(ssl, HOST) != 1 || SSL_set1_host(ssl, HOST) != 1
         || SSL_connect(ssl) != 1)
-        die("raw handshake");
+        die_ssl("raw handshake");
     return ssl;
 }
 
@@ -272,7 +242,7 @@ static SSL_CTX *raw_ctx(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (ctx == NULL || SSL_CTX_load_verify_locations(ctx, cert_file, NULL) != 1)
-        die("raw client context");
+        die_ssl("raw client context");
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
@@ -292,7 +262,7 @@ static raw_conn raw_bulk_open(SSL_CTX *ctx, uint64_t total)
     unsigned char head[9];
     bulk_header(head, total);
     if (SSL_write(c.ssl, head, sizeof head) != sizeof head)
-        die("raw write");
+        die_ssl("raw write");
     return c;
 }
 
@@ -302,7 +272,7 @@ static int64_t raw_bulk_block(raw_conn *c, uint64_t bytes)
     for (uint64_t left = bytes; left > 0;) {
         int n = (int)(left < CHUNK ? left : CHUNK);
         if (SSL_write(c->ssl, bulk_buf, n) != n)
-            die("raw write");
+            die_ssl("raw write");
         left -= (uint64_t)n;
     }
     return now_ns() - t0;
@@ -312,7 +282,7 @@ static void raw_bulk_close(raw_conn *c)
 {
     char ack;
     if (SSL_read(c->ssl, &ack, 1) != 1)
-        die("raw read ack");
+        die_ssl("raw read ack");
     SSL_shutdown(c->ssl);
     SSL_free(c->ssl);
     close(c->fd);
@@ -325,7 +295,7 @@ static int64_t raw_handshakes(SSL_CTX *ctx, long count)
         int fd = raw_connect();
         SSL *ssl = raw_handshake(ctx, fd);
         if (SSL_write(ssl, "H", 1) != 1)
-            die("raw write");
+            die_ssl("raw write");
         SSL_shutdown(ssl);
         SSL_free(ssl);
         close(fd);
@@ -413,22 +383,6 @@ static int64_t core_handshakes(polysock_handle cfg, long count)
 
 /* ---- rounds and report ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n, double *lo, double *hi)
-{
-    double s[MAX_RUNS];
-    memcpy(s, v, (size_t)n * sizeof *s);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    *lo = s[0];
-    *hi = s[n - 1];
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
 static int serve(void)
 {
     peer_listen();
@@ -448,7 +402,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "--serve") == 0)
         return serve();
 
-    int runs = (int)env_long("POLYSOCK_BENCH_RUNS", 5, 1, MAX_RUNS);
+    int runs = (int)env_long("POLYSOCK_BENCH_RUNS", 5, 1, BENCH_MAX_RUNS);
     uint64_t bulk = (uint64_t)env_long("POLYSOCK_BENCH_BULK_MB", 1024, 1, 1048576)
                     * 1024 * 1024;
     long handshakes = env_long("POLYSOCK_BENCH_HANDSHAKES", 500, 1, 10000000);
@@ -471,7 +425,7 @@ int main(int argc, char **argv)
     (void)raw_handshakes(rctx, 5);
     (void)core_handshakes(cfg, 5);
 
-    double raw[2][MAX_RUNS], core[2][MAX_RUNS], ratio[2][MAX_RUNS];
+    double raw[2][BENCH_MAX_RUNS], core[2][BENCH_MAX_RUNS], ratio[2][BENCH_MAX_RUNS];
     int64_t start = now_ns();
     uint64_t block_bytes = bulk / BLOCKS > 0 ? bulk / BLOCKS : 1;
     long block_hs = handshakes / BLOCKS > 0 ? handshakes / BLOCKS : 1;

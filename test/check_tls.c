@@ -175,24 +175,6 @@ static void pair_close(pair *p)
     ck_assert_ps_ok(polysock_tls_config_close(p->scfg));
 }
 
-static void write_all(polysock_handle tls, const void *buf, size_t len)
-{
-    size_t sent = 0;
-    ck_assert_ps_ok(polysock_tls_write(tls, buf, len, &sent));
-    ck_assert_uint_eq(sent, len);
-}
-
-/* Read exactly len bytes. */
-static void read_exactly(polysock_handle tls, void *buf, size_t len)
-{
-    size_t got = 0;
-    while (got < len) {
-        size_t n = 0;
-        ck_assert_ps_ok(polysock_tls_read(tls, (char *)buf + got, len - got, &n));
-        ck_assert_msg(n > 0, "EOF after %zu of %zu bytes", got, len);
-        got += n;
-    }
-}
 
 /* An info item as a NUL-terminated string (items may hold NULs: the
  * length is returned). */
@@ -217,9 +199,9 @@ START_TEST(test_client_and_server_exchange_bytes_over_loopback)
     ck_assert_ps_ok(polysock_tls_handshake(p.tls));
     ck_assert_ps_ok(polysock_tls_handshake(p.tls)); /* done: 0 again */
     const char msg[] = "hello over TLS";
-    write_all(p.tls, msg, sizeof msg);
+    tu_tls_write_all(p.tls, msg, sizeof msg);
     char back[sizeof msg];
-    read_exactly(p.tls, back, sizeof back);
+    tu_tls_read_exactly(p.tls, back, sizeof back);
     ck_assert_mem_eq(back, msg, sizeof msg);
     /* close_notify: the server's read sees a clean EOF (0 bytes). */
     ck_assert_ps_ok(polysock_tls_close(p.tls));
@@ -562,9 +544,9 @@ START_TEST(test_required_client_certificate_is_checked)
     pair_serve(&p, SERVE_ECHO);
     ck_assert_ps_ok(polysock_tls_new(p.csock, p.ccfg, NULL, &p.tls));
     ck_assert_ps_ok(polysock_tls_handshake(p.tls));
-    write_all(p.tls, "x", 1);
+    tu_tls_write_all(p.tls, "x", 1);
     char c;
-    read_exactly(p.tls, &c, 1);
+    tu_tls_read_exactly(p.tls, &c, 1);
     ck_assert_int_eq(c, 'x');
     char subject[256];
     info(p.server.tls, POLYSOCK_TLS_INFO_SUBJECT_RFC4514, subject, sizeof subject);
@@ -648,7 +630,7 @@ START_TEST(test_nonblocking_calls_say_what_to_wait_for)
     char buf[8];
     size_t n = 0;
     ck_assert_ps(polysock_tls_read(p.tls, buf, sizeof buf, &n), POLYSOCK_ETLS_WANTREAD);
-    write_all(p.tls, "ping", 4);
+    tu_tls_write_all(p.tls, "ping", 4);
     size_t got = 0;
     while (got < 4) {
         rc = polysock_tls_read(p.tls, buf + got, sizeof buf - got, &n);
@@ -912,7 +894,7 @@ START_TEST(test_one_thread_reads_while_another_writes)
     struct writer w = {p.tls, data, total, 0};
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, write_everything, &w), 0);
-    read_exactly(p.tls, back, total);
+    tu_tls_read_exactly(p.tls, back, total);
     pthread_join(t, NULL);
     ck_assert_ps_ok(w.rc);
     ck_assert_int_eq(memcmp(back, data, total), 0);
@@ -1089,9 +1071,9 @@ static void one_connection(void)
     pair p;
     pair_open(&p, "good", SERVE_ECHO);
     ck_assert_ps_ok(polysock_tls_new(p.csock, p.ccfg, NULL, &p.tls));
-    write_all(p.tls, "abc", 3);
+    tu_tls_write_all(p.tls, "abc", 3);
     char buf[3];
-    read_exactly(p.tls, buf, 3);
+    tu_tls_read_exactly(p.tls, buf, 3);
     pair_close(&p);
 }
 

@@ -105,24 +105,6 @@ static polysock_handle listen_loopback(int64_t *port)
     return listener;
 }
 
-static void write_all(polysock_handle tls, const void *data, size_t len)
-{
-    size_t sent = 0;
-    ck_assert_ps_ok(polysock_tls_write(tls, data, len, &sent));
-    ck_assert_uint_eq(sent, len);
-}
-
-/* Exactly len bytes, over as many reads as it takes. */
-static void read_exactly(polysock_handle tls, void *buf, size_t len)
-{
-    size_t got = 0;
-    while (got < len) {
-        size_t n = 0;
-        ck_assert_ps_ok(polysock_tls_read(tls, (char *)buf + got, len - got, &n));
-        ck_assert_msg(n > 0, "EOF after %zu of %zu bytes", got, len);
-        got += n;
-    }
-}
 
 /* Write text, expect `reply` back. */
 static void exchange(polysock_handle tls, const char *text, const char *reply)
@@ -130,8 +112,8 @@ static void exchange(polysock_handle tls, const char *text, const char *reply)
     char got[256];
     size_t len = strlen(reply);
     ck_assert_uint_lt(len, sizeof got);
-    write_all(tls, text, strlen(text));
-    read_exactly(tls, got, len);
+    tu_tls_write_all(tls, text, strlen(text));
+    tu_tls_read_exactly(tls, got, len);
     got[len] = '\0';
     ck_assert_str_eq(got, reply);
 }
@@ -224,8 +206,8 @@ START_TEST(test_client_round_trip_with_python_ssl_and_close_notify)
     tls_peer_start_server(&peer, "echo", args);
     polysock_handle cfg = client_config();
     connection c = connect_tls(cfg, peer.port);
-    write_all(c.tls, data, sizeof data); /* the handshake comes first */
-    read_exactly(c.tls, back, sizeof back);
+    tu_tls_write_all(c.tls, data, sizeof data); /* the handshake comes first */
+    tu_tls_read_exactly(c.tls, back, sizeof back);
     ck_assert(memcmp(data, back, sizeof data) == 0);
     close_connection(&c);
     ck_assert_ps_ok(polysock_tls_config_close(cfg));
@@ -643,7 +625,7 @@ static void serve_one(polysock_handle cfg, const char *mode, const char *const *
         ck_assert_ps_ok(polysock_tls_read(c.tls, buf, sizeof buf, &n));
         if (n == 0)
             break;
-        write_all(c.tls, buf, n);
+        tu_tls_write_all(c.tls, buf, n);
     }
     close_connection(&c);
     ck_assert_ps_ok(polysock_close(listener));
@@ -683,8 +665,8 @@ START_TEST(test_python_client_fails_when_the_server_closes_without_close_notify)
     polysock_handle listener = listen_loopback(&port);
     tls_peer_start_client(&peer, "client-python", port, NO_ARGS);
     connection c = accept_tls(listener, cfg);
-    read_exactly(c.tls, hello, sizeof hello);
-    write_all(c.tls, hello, sizeof hello);
+    tu_tls_read_exactly(c.tls, hello, sizeof hello);
+    tu_tls_write_all(c.tls, hello, sizeof hello);
     read_to_clean_eof(c.tls);
     ck_assert_ps_ok(polysock_shutdown(c.sock, SHUT_WR));
     ck_assert_int_eq(tls_peer_wait(&peer, NULL, 0), 1);
@@ -728,9 +710,9 @@ START_TEST(test_server_requiring_client_cert_accepts_verified_client)
     assert_info_str(c.tls, POLYSOCK_TLS_INFO_SUBJECT_ONELINE,
                     "/C=US/O=polysock test/CN=polysock test client");
     char hello[17];
-    read_exactly(c.tls, hello, sizeof hello);
+    tu_tls_read_exactly(c.tls, hello, sizeof hello);
     ck_assert(memcmp(hello, "hello from python", sizeof hello) == 0);
-    write_all(c.tls, hello, sizeof hello);
+    tu_tls_write_all(c.tls, hello, sizeof hello);
     read_to_clean_eof(c.tls);
     close_connection(&c);
     ck_assert_ps_ok(polysock_close(listener));

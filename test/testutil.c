@@ -112,3 +112,21 @@ double tu_now(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+void tu_tls_write_all(polysock_handle tls, const void *buf, size_t len)
+{
+    size_t sent = 0;
+    ck_assert_ps_ok(polysock_tls_write(tls, buf, len, &sent));
+    ck_assert_uint_eq(sent, len);
+}
+
+void tu_tls_read_exactly(polysock_handle tls, void *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        size_t n = 0;
+        ck_assert_ps_ok(polysock_tls_read(tls, (char *)buf + got, len - got, &n));
+        ck_assert_msg(n > 0, "EOF after %zu of %zu bytes", got, len);
+        got += n;
+    }
+}

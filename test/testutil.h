@@ -42,4 +42,9 @@ int tu_under_valgrind(void);
 /* Seconds on the monotonic clock. */
 double tu_now(void);
 
+/* TLS: write all of buf (asserting it all went), read exactly len bytes
+ * (asserting no EOF comes first). */
+void tu_tls_write_all(polysock_handle tls, const void *buf, size_t len);
+void tu_tls_read_exactly(polysock_handle tls, void *buf, size_t len);
+
 #endif
