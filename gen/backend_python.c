@@ -1204,7 +1204,9 @@ static void api_scratch(const struct model *m, struct sbuf *b)
     sb_puts(b, ")\n    created = 0\n\n    def __init__(self):\n"
             "        big = _Scratch.created < _SCRATCH_WITH_BUFFER\n"
             "        _Scratch.created += big\n"
-            "        self.bufcap = _SCRATCH_BUFFER if big else 0\n"
+            "        # Without a buffer, capacity -1: even a 0-byte call "
+            "allocates\n        # its own (a NULL buffer would be refused).\n"
+            "        self.bufcap = _SCRATCH_BUFFER if big else -1\n"
             "        self.buf = _alloc(\"char[]\", self.bufcap) if big else "
             "None\n");
     for (k = 0; k < nkeys; k++) {

@@ -1,6 +1,7 @@
 """Threads: blocking calls release the interpreter, closing a socket wakes
 the thread blocked on it, and many threads each use their own sockets."""
 
+import errno
 import threading
 import time
 
@@ -125,3 +126,23 @@ def test_threads_share_one_socket_for_sending(pair):
     for i in range(n_threads):
         mine = [m for m in messages if m.startswith(b"%02d:" % i)]
         assert mine == [b"%02d:%013d" % (i, j) for j in range(per_thread)]
+
+
+def test_calls_work_with_a_scratch_that_has_no_buffer():
+    # Only the first few per-call scratches get a buffer (so a burst of
+    # blocked threads does not pin memory); a call on a later one, even
+    # for 0 bytes, must allocate its own instead of passing no buffer.
+    from polysock import _api
+    saved_pool, saved_created = list(_api._pool), _api._Scratch.created
+    try:
+        del _api._pool[:]
+        _api._Scratch.created = _api._SCRATCH_WITH_BUFFER
+        # A 0-byte copy-out reaches the library (which refuses the forged
+        # handle) instead of failing in cffi on a missing buffer.
+        with pytest.raises(OSError) as caught:
+            polysock.lowlevel.tls_info(0, polysock.POLYSOCK_TLS_INFO_VERSION, 0)
+        assert caught.value.errno == errno.EBADF
+        assert _api._pool and all(s.buf is None for s in _api._pool)
+    finally:
+        _api._pool[:] = saved_pool
+        _api._Scratch.created = saved_created

@@ -241,7 +241,9 @@ class _Scratch:
     def __init__(self):
         big = _Scratch.created < _SCRATCH_WITH_BUFFER
         _Scratch.created += big
-        self.bufcap = _SCRATCH_BUFFER if big else 0
+        # Without a buffer, capacity -1: even a 0-byte call allocates
+        # its own (a NULL buffer would be refused).
+        self.bufcap = _SCRATCH_BUFFER if big else -1
         self.buf = _alloc("char[]", self.bufcap) if big else None
         self.stats_0 = _new("polysock_stats *")
         self.int64_t_0 = _new("int64_t[1]")
