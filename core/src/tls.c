@@ -25,9 +25,13 @@
 #include <pthread.h>
 #include <string.h>
 
-/* While another call is in flight on the connection, a waiting call looks
- * again this often: the other call may have consumed what it waits for
- * (both in the handshake, say), and no descriptor tells it so. */
+/* While another call is in flight on the connection, or the handshake is
+ * not done, a waiting call looks again this often: another call may have
+ * consumed what it waits for (the rest of the handshake, say), and no
+ * descriptor tells it so.  (Two threads reading at once: one may take
+ * more than it returns, and the other then waits for the socket while
+ * bytes are buffered; it sees them within a slice only while the first is
+ * still in flight.  Read from one thread at a time.) */
 #define SHARED_WAIT_SLICE_NS (20 * 1000000LL)
 
 typedef struct tls_conn {
@@ -275,13 +279,19 @@ static int run(tls_conn *c, polysock__socket *sock, int op, int64_t deadline,
     for (;;) {
         pthread_mutex_lock(&c->lock);
         int rc = step(c, arg);
+        bool handshaking = !c->handshake_done;
         pthread_mutex_unlock(&c->lock);
         if (closing(&sock->base) || closing(&c->base))
             return POLYSOCK_EBADHANDLE;
         if (!is_retry(rc) || timeout == 0)
             return rc;
         int64_t until = deadline;
-        if (atomic_load(&c->calls) > 1) {
+        /* Sliced also while the handshake is not done, even if no other
+         * call was in flight when this one decided to wait: a call that
+         * starts later may finish the handshake with the data this one
+         * waits for, and after the handshake nothing may come until this
+         * call (a writer, say) goes on. */
+        if (handshaking || atomic_load(&c->calls) > 1) {
             int64_t slice = polysock__now_ns() + SHARED_WAIT_SLICE_NS;
             if (slice < until)
                 until = slice;
