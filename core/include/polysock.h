@@ -432,6 +432,8 @@ POLYSOCK_EXTERN int polysock_poller_fileno(polysock_handle poller, int *fd);
  * POLYSOCK_ETLS_WANTREAD or POLYSOCK_ETLS_WANTWRITE (poll the socket's
  * descriptor for that, then repeat the call).  One thread may read while
  * another writes on the same connection; no lock is held while waiting.
+ * Read from one thread at a time: a second reader may wait for the socket
+ * while bytes the first one decrypted are buffered.
  * ------------------------------------------------------------------------ */
 
 /* TLS codes, all of class TLS. */
