@@ -64,6 +64,7 @@ for suite in $TSAN_SUITES; do
     # The environment make check gives the suite (test certificates, no
     # skipping).
     if ! CK_RUN_SUITE=$suite POLYSOCK_REQUIRE_ALL=1 \
+            TSAN_OPTIONS="suppressions=$top/test/tsan.supp" \
             POLYSOCK_TEST_CERTS="$top/build-tsan/test-certs" \
             "$top/build-tsan/test/check_polysock" >>"$top/build-tsan/tsan.log" 2>&1; then
         status=1
