@@ -1,8 +1,21 @@
 # harness.sh - helpers shared by the example and interop harnesses
-# (sourced; POSIX sh), once $tmp exists.  The caller keeps the pids of
-# what it starts in server_pid, client_pid, server_dog and client_dog,
-# sets procfiles to the readable /proc/net/tcp* files, and defines
-# show FILE PREFIX (how much of a program's output a failure prints).
+# (sourced; POSIX sh), once $tmp exists.  The caller sets demo, START_SECS,
+# RUN_SECS and wait_port, sets procfiles (before starting a server) to the
+# readable /proc/net/tcp* files, and defines
+#   show FILE PREFIX     how much of a program's output a failure prints
+#   launch_server ARG... become the server (exec) on the port in $port;
+#                        start_server passes its ARGs on.
+# The pids of what runs are kept in server_pid, client_pid, server_dog and
+# client_dog; the counts in n, passed, failed and failures.
+
+server_pid=
+client_pid=
+server_dog=
+client_dog=
+passed=0
+failed=0
+failures=
+n=0
 
 cleanup() {
     for p in $server_pid $client_pid $server_dog $client_dog; do
@@ -26,6 +39,12 @@ fail() {
     failed=$((failed + 1))
     failures="$failures
     $name"
+}
+
+# pass: count the pair $n ($name) as passed.
+pass() {
+    passed=$((passed + 1))
+    [ "$demo" = 1 ] || echo "ok $n - $name"
 }
 
 # watchdog PID SECONDS: kill PID after SECONDS unless the watchdog is
@@ -72,4 +91,82 @@ pick_port() {
         tries=$((tries + 1))
         [ "$tries" -lt 1000 ] || return 1
     done
+}
+
+# Naps of 0.1 s where sleep takes fractions (GNU, busybox), else 1 s.
+if sleep 0.01 2>/dev/null; then
+    nap=0.1 naps_per_sec=10
+else
+    nap=1 naps_per_sec=1
+fi
+
+# start_server ARG...: start launch_server ARG... on a free port ($port)
+# and wait until it listens; on failure, start_error says why.  A port
+# taken between pick_port and bind makes the server exit at once; then try
+# another port.
+start_server() {
+    attempt=0
+    while [ "$attempt" -lt 3 ]; do
+        attempt=$((attempt + 1))
+        pick_port || { start_error="no free port"; return 1; }
+        launch_server "$@" >"$tmp/server.out" 2>"$tmp/server.err" &
+        server_pid=$!
+        # One look of wait-port.sh per nap, to notice at once a server
+        # that died (a broken binding must not cost a second a pair).
+        waited=0
+        while [ "$waited" -lt $((START_SECS * naps_per_sec)) ]; do
+            if sh "$wait_port" "$port" 0 2>/dev/null; then
+                kill -0 "$server_pid" 2>/dev/null && return 0
+                break # someone else's listener: ours died
+            fi
+            kill -0 "$server_pid" 2>/dev/null || break
+            sleep "$nap"
+            waited=$((waited + 1))
+        done
+        if kill -0 "$server_pid" 2>/dev/null; then
+            kill "$server_pid" 2>/dev/null
+            wait "$server_pid" 2>/dev/null
+            server_pid=
+            start_error="server did not listen on port $port within ${START_SECS}s"
+            return 1
+        fi
+        wait "$server_pid" 2>/dev/null
+        server_pid=
+        grep -qi 'in use' "$tmp/server.err" 2>/dev/null || {
+            start_error="server exited before listening on port $port"
+            return 1
+        }
+    done
+    start_error="ports kept being taken"
+    return 1
+}
+
+# watch_server [SECONDS]: bound the running server by a watchdog (default
+# twice RUN_SECS).
+watch_server() {
+    watchdog "$server_pid" "${1:-$((RUN_SECS * 2))}"
+    server_dog=$dog
+}
+
+# finish_server: wait for the server to end; sets server_rc.
+finish_server() {
+    wait "$server_pid" 2>/dev/null
+    server_rc=$?
+    server_pid=
+    stop_watchdog "$server_dog"
+    server_dog=
+}
+
+# run_client COMMAND ARG...: run the client to the end, or kill it after
+# RUN_SECS; sets client_rc.  COMMAND may be a function that execs.
+run_client() {
+    "$@" >"$tmp/client.out" 2>"$tmp/client.err" &
+    client_pid=$!
+    watchdog "$client_pid" "$RUN_SECS"
+    client_dog=$dog
+    wait "$client_pid"
+    client_rc=$?
+    client_pid=
+    stop_watchdog "$client_dog"
+    client_dog=
 }

@@ -31,13 +31,9 @@ START_SECS=20
 RUN_SECS=10
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/polysock-examples.XXXXXX") || exit 99
-server_pid=
-client_pid=
-server_dog=
-client_dog=
 
 # The harness's shared helpers (harness.sh): cleanup on exit and signals,
-# watchdog, stop_watchdog, port_used, pick_port, fail.
+# the counts, pass, fail, start_server, run_client ...
 . "$top_srcdir/test/harness.sh"
 
 for prog in echo_server echo_client echo_server_dual echo_client_dual \
@@ -59,89 +55,18 @@ fi
 
 # --- helpers -------------------------------------------------------------
 
-
-# run_client CLIENT ARG...: run it (usually with HOST PORT) to the end, or
-# kill it after RUN_SECS; sets client_rc.
-run_client() {
-    client_prog=$1
-    shift
-    "$exdir/$client_prog" "$@" >"$tmp/client.out" 2>"$tmp/client.err" &
-    client_pid=$!
-    watchdog "$client_pid" "$RUN_SECS"
-    client_dog=$dog
-    wait "$client_pid"
-    client_rc=$?
-    client_pid=
-    stop_watchdog "$client_dog"
-    client_dog=
-}
-
-
-passed=0
-failed=0
-failures=
-n=0
-
 # show FILE PREFIX: the file's lines, prefixed (the demo's conversation and
 # the details of a failure).
 show() {
     [ -s "$1" ] && sed "s/^/$2/" "$1"
 }
 
-# start_server SERVER HOST [ARG...]: start SERVER on HOST and a free port
-# (and the ARGs after them), and wait until it listens.  A port taken
-# between pick_port and bind makes the server exit at once; then try
-# another port.
-start_server() {
+# launch_server SERVER HOST [ARG...]: become SERVER on HOST and $port (and
+# the ARGs after them).
+launch_server() {
     server_prog=$1 server_host=$2
     shift 2
-    attempt=0
-    while [ "$attempt" -lt 3 ]; do
-        attempt=$((attempt + 1))
-        pick_port || { start_error="no free port"; return 1; }
-        "$exdir/$server_prog" "$server_host" "$port" "$@" \
-            >"$tmp/server.out" 2>"$tmp/server.err" &
-        server_pid=$!
-        # wait-port.sh one second at a time, to notice a server that died.
-        waited=0
-        while [ "$waited" -lt "$START_SECS" ]; do
-            if sh "$wait_port" "$port" 1 2>/dev/null; then
-                kill -0 "$server_pid" 2>/dev/null && return 0
-                break # someone else's listener: ours died
-            fi
-            kill -0 "$server_pid" 2>/dev/null || break
-            waited=$((waited + 1))
-        done
-        if kill -0 "$server_pid" 2>/dev/null; then
-            kill "$server_pid" 2>/dev/null
-            wait "$server_pid" 2>/dev/null
-            server_pid=
-            start_error="server did not listen on port $port within ${START_SECS}s"
-            return 1
-        fi
-        wait "$server_pid" 2>/dev/null
-        server_pid=
-        grep -q 'in use' "$tmp/server.err" 2>/dev/null || {
-            start_error="server exited before listening on port $port"
-            return 1
-        }
-    done
-    start_error="ports kept being taken"
-    return 1
-}
-
-# watch_server: bound the running server by a watchdog.
-# finish_server: wait for it to end; sets server_rc.
-watch_server() {
-    watchdog "$server_pid" $((RUN_SECS * 2))
-    server_dog=$dog
-}
-finish_server() {
-    wait "$server_pid"
-    server_rc=$?
-    server_pid=
-    stop_watchdog "$server_dog"
-    server_dog=
+    exec "$exdir/$server_prog" "$server_host" "$port" "$@"
 }
 
 # show_conversation SERVER_COMMAND CLIENT_COMMAND: in the demo, what ran
@@ -170,7 +95,7 @@ pair() {
         return
     fi
     watch_server
-    run_client "$client" "$chost" "$port"
+    run_client "$exdir/$client" "$chost" "$port"
     finish_server
     show_conversation "$server $shost $port" "$client $chost $port"
 
@@ -193,8 +118,7 @@ pair() {
          ! grep -Eq "$pattern" "$tmp/server.out"; then
         fail "server output does not match: $pattern"
     else
-        passed=$((passed + 1))
-        [ "$demo" = 1 ] || echo "ok $n - $name"
+        pass
     fi
 }
 
@@ -208,7 +132,7 @@ refused() {
     : >"$tmp/server.out"
     : >"$tmp/server.err"
     pick_port || { fail "no free port"; return; }
-    run_client "$client" 127.0.0.1 "$port"
+    run_client "$exdir/$client" 127.0.0.1 "$port"
     if [ "$demo" = 1 ]; then
         echo "--- $name"
         echo "\$ $client 127.0.0.1 $port      (nothing listens)"
@@ -222,8 +146,7 @@ refused() {
     elif [ "$got" != "$want" ]; then
         fail "client stdout is not '$want'"
     else
-        passed=$((passed + 1))
-        [ "$demo" = 1 ] || echo "ok $n - $name"
+        pass
     fi
 }
 
@@ -249,10 +172,10 @@ ssl_pair() {
     fi
     watch_server
     if [ "$with_ca" = with ]; then
-        run_client ssl_client --cafile "$certs/ca.pem" localhost "$port"
+        run_client "$exdir/ssl_client" --cafile "$certs/ca.pem" localhost "$port"
         client_shown="ssl_client --cafile ca.pem localhost $port"
     else
-        run_client ssl_client localhost "$port"
+        run_client "$exdir/ssl_client" localhost "$port"
         client_shown="ssl_client localhost $port"
     fi
     finish_server
@@ -274,8 +197,7 @@ Received 'GET / HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n'
         elif [ "$server_rc" -ne 0 ]; then
             fail "server exited with status $server_rc"
         else
-            passed=$((passed + 1))
-            [ "$demo" = 1 ] || echo "ok $n - $name"
+            pass
         fi
     elif [ "$client_rc" -ne 1 ] || [ -s "$tmp/client.out" ]; then
         fail "client exited with status $client_rc (and printed $(wc -c <"$tmp/client.out") bytes), not 1 and nothing"
@@ -284,8 +206,7 @@ Received 'GET / HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n'
     elif [ "$server_rc" -ne 1 ]; then
         fail "server exited with status $server_rc, not 1"
     else
-        passed=$((passed + 1))
-        [ "$demo" = 1 ] || echo "ok $n - $name"
+        pass
     fi
 }
 

@@ -67,13 +67,9 @@ START_SECS=20
 RUN_SECS=10
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/polysock-pyexamples.XXXXXX") || exit 99
-server_pid=
-client_pid=
-server_dog=
-client_dog=
 
 # The harness's shared helpers (harness.sh): cleanup on exit and signals,
-# watchdog, stop_watchdog, port_used, pick_port, fail.
+# the counts, pass, fail, start_server, run_client ...
 . "$top_srcdir/test/harness.sh"
 
 for prog in echo_server echo_client echo_server_dual echo_client_dual; do
@@ -132,74 +128,15 @@ command_line() {
     fi
 }
 
-
-# run_client LANG CLIENT HOST PORT: run it to the end, or kill it after
-# RUN_SECS; sets client_rc.
-run_client() {
-    run "$1" "$2" "$3" "$4" >"$tmp/client.out" 2>"$tmp/client.err" &
-    client_pid=$!
-    watchdog "$client_pid" "$RUN_SECS"
-    client_dog=$dog
-    wait "$client_pid"
-    client_rc=$?
-    client_pid=
-    stop_watchdog "$client_dog"
-    client_dog=
-}
-
-
-passed=0
-failed=0
-failures=
-n=0
-
 # show FILE PREFIX: the file's lines, prefixed (the demo's conversation and
 # the details of a failure).
 show() {
     [ -s "$1" ] && sed "s/^/$2/" "$1"
 }
 
-pass() {
-    passed=$((passed + 1))
-    [ "$demo" = 1 ] || echo "ok $n - $name"
-}
-
-# start_server LANG SERVER HOST: start SERVER on HOST and a free port, and
-# wait until it listens.  A port taken between pick_port and bind makes
-# the server exit at once; then try another port.
-start_server() {
-    attempt=0
-    while [ "$attempt" -lt 3 ]; do
-        attempt=$((attempt + 1))
-        pick_port || { start_error="no free port"; return 1; }
-        run "$1" "$2" "$3" "$port" >"$tmp/server.out" 2>"$tmp/server.err" &
-        server_pid=$!
-        # wait-port.sh one second at a time, to notice a server that died.
-        waited=0
-        while [ "$waited" -lt "$START_SECS" ]; do
-            if sh "$wait_port" "$port" 1 2>/dev/null; then
-                kill -0 "$server_pid" 2>/dev/null && return 0
-                break # someone else's listener: ours died
-            fi
-            kill -0 "$server_pid" 2>/dev/null || break
-            waited=$((waited + 1))
-        done
-        if kill -0 "$server_pid" 2>/dev/null; then
-            kill "$server_pid" 2>/dev/null
-            wait "$server_pid" 2>/dev/null
-            server_pid=
-            start_error="server did not listen on port $port within ${START_SECS}s"
-            return 1
-        fi
-        wait "$server_pid" 2>/dev/null
-        server_pid=
-        grep -q 'in use' "$tmp/server.err" 2>/dev/null || {
-            start_error="server exited before listening on port $port"
-            return 1
-        }
-    done
-    start_error="ports kept being taken"
-    return 1
+# launch_server LANG SERVER HOST: become SERVER on HOST and $port.
+launch_server() {
+    run "$1" "$2" "$3" "$port"
 }
 
 # expected_received LANG: the client's whole output.  A Python 3 client
@@ -226,14 +163,9 @@ pair() {
         fail "$start_error"
         return
     fi
-    watchdog "$server_pid" $((RUN_SECS * 2))
-    server_dog=$dog
-    run_client "$clang" "$client" "$chost" "$port"
-    wait "$server_pid"
-    server_rc=$?
-    server_pid=
-    stop_watchdog "$server_dog"
-    server_dog=
+    watch_server
+    run_client run "$clang" "$client" "$chost" "$port"
+    finish_server
 
     if [ "$demo" = 1 ]; then
         echo "--- $name"
@@ -280,7 +212,7 @@ refused() {
     : >"$tmp/server.out"
     : >"$tmp/server.err"
     pick_port || { fail "no free port"; return; }
-    run_client "$lang" "$client" 127.0.0.1 "$port"
+    run_client run "$lang" "$client" 127.0.0.1 "$port"
     if [ "$demo" = 1 ]; then
         echo "--- $name"
         echo "\$ $(command_line "$lang" "$client") 127.0.0.1 $port      (nothing listens)"

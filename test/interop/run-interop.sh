@@ -80,13 +80,9 @@ START_SECS=20
 RUN_SECS=10
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/polysock-interop.XXXXXX") || exit 99
-server_pid=
-client_pid=
-server_dog=
-client_dog=
 
 # The harness's shared helpers (harness.sh): cleanup on exit and signals,
-# watchdog, stop_watchdog, port_used, pick_port, fail.
+# the counts, pass, fail, start_server, run_client ...
 . "$top_srcdir/test/harness.sh"
 
 for prog in echo_server echo_client; do
@@ -213,87 +209,18 @@ present() {
 
 # --- helpers -------------------------------------------------------------
 
-
-# run_client RUNTIME PROG ARG...: run the client to the end, or kill it
-# after RUN_SECS; sets client_rc.
-run_client() {
-    run "$@" >"$tmp/client.out" 2>"$tmp/client.err" &
-    client_pid=$!
-    watchdog "$client_pid" "$RUN_SECS"
-    client_dog=$dog
-    wait "$client_pid"
-    client_rc=$?
-    client_pid=
-    stop_watchdog "$client_dog"
-    client_dog=
-}
-
-
-passed=0
-failed=0
-failures=
-n=0
-
 # show FILE PREFIX: the file's last lines, prefixed (a traceback's end says
 # what went wrong).
 show() {
     [ -s "$1" ] && tail -n 8 "$1" | sed "s/^/$2/"
 }
 
-pass() {
-    passed=$((passed + 1))
-    [ "$demo" = 1 ] || echo "ok $n - $name"
-}
-
-# Naps of 0.1 s where sleep takes fractions (GNU, busybox), else 1 s.
-if sleep 0.01 2>/dev/null; then
-    nap=0.1 naps_per_sec=10
-else
-    nap=1 naps_per_sec=1
-fi
-
-# start_server RUNTIME PROG [ARG...]: start the server PROG on 127.0.0.1
-# and a free port (and the ARGs after them), and wait until it listens.  A
-# port taken between pick_port and bind makes the server exit at once;
-# then try another port.
-start_server() {
+# launch_server RUNTIME PROG [ARG...]: become the server PROG on 127.0.0.1
+# and $port (and the ARGs after them).
+launch_server() {
     server_rt=$1 server_prog=$2
     shift 2
-    attempt=0
-    while [ "$attempt" -lt 3 ]; do
-        attempt=$((attempt + 1))
-        pick_port || { start_error="no free port"; return 1; }
-        run "$server_rt" "$server_prog" 127.0.0.1 "$port" "$@" \
-            >"$tmp/server.out" 2>"$tmp/server.err" &
-        server_pid=$!
-        # One look of wait-port.sh per nap, to notice at once a server
-        # that died (a broken binding must not cost a second a pair).
-        waited=0
-        while [ "$waited" -lt $((START_SECS * naps_per_sec)) ]; do
-            if sh "$wait_port" "$port" 0 2>/dev/null; then
-                kill -0 "$server_pid" 2>/dev/null && return 0
-                break # someone else's listener: ours died
-            fi
-            kill -0 "$server_pid" 2>/dev/null || break
-            sleep "$nap"
-            waited=$((waited + 1))
-        done
-        if kill -0 "$server_pid" 2>/dev/null; then
-            kill "$server_pid" 2>/dev/null
-            wait "$server_pid" 2>/dev/null
-            server_pid=
-            start_error="server did not listen on port $port within ${START_SECS}s"
-            return 1
-        fi
-        wait "$server_pid" 2>/dev/null
-        server_pid=
-        grep -qi 'in use' "$tmp/server.err" 2>/dev/null || {
-            start_error="server exited before listening on port $port"
-            return 1
-        }
-    done
-    start_error="ports kept being taken"
-    return 1
+    run "$server_rt" "$server_prog" 127.0.0.1 "$port" "$@"
 }
 
 # begin NAME: a new pair, failed until its checks pass (result).
@@ -312,21 +239,15 @@ begin() {
 converse() {
     outcome=$1
     shift
-    watchdog "$server_pid" $((RUN_SECS * 2))
-    server_dog=$dog
-    run_client "$@"
+    watch_server
+    run_client run "$@"
     if [ "$client_rc" -ne 0 ] && [ "$outcome" = talk ]; then
         # A client that failed may never have connected, and the server
         # would wait for it until its watchdog: give it a second only.
         stop_watchdog "$server_dog"
-        watchdog "$server_pid" 1
-        server_dog=$dog
+        watch_server 1
     fi
-    wait "$server_pid" 2>/dev/null
-    server_rc=$?
-    server_pid=
-    stop_watchdog "$server_dog"
-    server_dog=
+    finish_server
 }
 
 # pair NAME SERVER_RUNTIME CLIENT_RUNTIME: one echo conversation over
