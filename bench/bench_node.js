@@ -35,7 +35,9 @@
 // Promise API >= 0.8x net on ping-pong; ffi-napi has none.
 //
 // Environment:
-//   POLYSOCK_BENCH_RUNS       rounds (default 5)
+//   POLYSOCK_BENCH_RUNS       rounds (default 15: a bulk round's ratio spreads
+//                             +-15% on this VM, and 5 rounds left the median
+//                             anywhere in 0.94-1.01)
 //   POLYSOCK_BENCH_PINGPONG   round trips per variant and round (default
 //                             16000; ffi-napi a quarter)
 //   POLYSOCK_BENCH_BULK_MB    MiB per variant and round (default 256)
@@ -56,7 +58,7 @@ const path = require('node:path');
 const CHUNK = 64 * 1024;
 const BLOCKS = 16;
 const env = process.env;
-const RUNS = Number(env.POLYSOCK_BENCH_RUNS || 5);
+const RUNS = Number(env.POLYSOCK_BENCH_RUNS || 15);
 const PINGPONG = Number(env.POLYSOCK_BENCH_PINGPONG || 16000);
 const BULK_MB = Number(env.POLYSOCK_BENCH_BULK_MB || 256);
 const CALLS = Number(env.POLYSOCK_BENCH_CALLS || 2000000);

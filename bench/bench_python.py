@@ -44,6 +44,15 @@ slots, then gave the polysock slot 0.97-1.03 on bulk recv_into under
 load, centred a little below 1.0: not proven a bias, but a confound.)
 POLYSOCK_BENCH_CALIBRATE=1 runs the stdlib in both slots: every ratio
 should then be 1.0 within the noise, which it measures.
+POLYSOCK_BENCH_CALIBRATE=2 puts in the polysock slot the stdlib socket
+behind a Python method per call that does nothing but delegate: the least
+any binding adds whose methods are Python functions, as a cffi binding's
+must be (only Python code can turn a caller's buffer into a pointer, with
+ffi.from_buffer).  On CPython it shows that floor in this very harness.
+POLYSOCK_BENCH_CALIBRATE=3 adds to each of those methods that take a
+buffer one ffi.from_buffer of it, as cffi requires (the pointer is not
+used: the stdlib still does the work): the cost of cffi's only way to
+point into a caller's buffer, with nothing of polysock.
 
 Noise: in each round both modules' connections are open at once and the
 timed work alternates between them in 16 blocks (alternating who goes
@@ -65,7 +74,7 @@ each module's loop on its own instead of sharing one trace between two
 socket types.
 
 Environment:
-  POLYSOCK_BENCH_RUNS        rounds (default 8; an odd number is rounded up,
+  POLYSOCK_BENCH_RUNS        rounds (default 16; an odd number is rounded up,
                              so that each side has each lane and opening
                              order equally often)
   POLYSOCK_BENCH_PINGPONG    round trips per side and round, 1 CPU
@@ -76,7 +85,9 @@ Environment:
   POLYSOCK_BENCH_ROWS        only the rows whose name contains this text
   POLYSOCK_BENCH_STRICT      1: exit 1 when a row misses its target
   POLYSOCK_BENCH_CALIBRATE   1: the stdlib in the polysock slot too (A/A),
-                             to measure the harness's own bias
+                             to measure the harness's own bias; 2: there
+                             behind one delegating Python method per call;
+                             3: and an ffi.from_buffer per buffer call
   POLYSOCK_BENCH_PEER_PYTHON the peers' interpreter
   POLYSOCK_PYTHON_MODE       api or abi: read by the binding; shown here
   POLYSOCK_LIBRARY           read by the binding
@@ -325,6 +336,86 @@ def calls(s, count):
 '''
 
 
+class DelegatingSocket:
+    """A stdlib socket behind one Python method per call that only
+    delegates (POLYSOCK_BENCH_CALIBRATE=2)."""
+
+    __slots__ = ("_s",)
+
+    def __init__(self, s):
+        self._s = s
+
+    def send(self, data, flags=0, /):
+        return self._s.send(data, flags)
+
+    def recv(self, n, flags=0, /):
+        return self._s.recv(n, flags)
+
+    def sendall(self, data, flags=0, /):
+        return self._s.sendall(data, flags)
+
+    def recv_into(self, buf, nbytes=0, flags=0, /):
+        return self._s.recv_into(buf, nbytes, flags)
+
+    def gettimeout(self):
+        return self._s.gettimeout()
+
+    def setsockopt(self, level, name, value, /):
+        return self._s.setsockopt(level, name, value)
+
+    def connect(self, address, /):
+        return self._s.connect(address)
+
+    def fileno(self):
+        return self._s.fileno()
+
+    def close(self):
+        self._s.close()
+
+
+FFI = CHAR_ARRAY = None  # cffi's FFI and "char[]", when CALIBRATE=3
+
+
+class FromBufferSocket(DelegatingSocket):
+    """DelegatingSocket, plus what cffi makes a binding do with a caller's
+    buffer (POLYSOCK_BENCH_CALIBRATE=3)."""
+
+    __slots__ = ()
+
+    def sendall(self, data, flags=0, /):
+        if type(data) is not bytes:  # polysock's rule: bytes go as they are
+            FFI.from_buffer(data)
+        return self._s.sendall(data, flags)
+
+    def recv_into(self, buf, nbytes=0, flags=0, /):
+        FFI.from_buffer(CHAR_ARRAY, buf, True)
+        return self._s.recv_into(buf, nbytes, flags)
+
+
+class DelegatingModule:
+    """What open_conn and the call row use of a socket module."""
+
+    wrap = DelegatingSocket
+
+    AF_INET = stdlib_socket.AF_INET
+    SOCK_STREAM = stdlib_socket.SOCK_STREAM
+    IPPROTO_TCP = stdlib_socket.IPPROTO_TCP
+    TCP_NODELAY = stdlib_socket.TCP_NODELAY
+
+    @classmethod
+    def socket(cls, family, type):
+        return cls.wrap(stdlib_socket.socket(family, type))
+
+    @classmethod
+    def socketpair(cls):
+        a, b = stdlib_socket.socketpair()
+        return cls.wrap(a), cls.wrap(b)
+
+
+class FromBufferModule(DelegatingModule):
+    wrap = FromBufferSocket
+
+
 class Side:
     """One module under test, with its own copy of the timed loops."""
 
@@ -546,7 +637,7 @@ def binding_mode(polysock):
 
 
 def main():
-    runs = env_int("POLYSOCK_BENCH_RUNS", 8, 1, 100)
+    runs = env_int("POLYSOCK_BENCH_RUNS", 16, 1, 100)
     runs += runs % 2  # rounds come in pairs that swap lanes and order
     params = {
         "pingpong": env_int("POLYSOCK_BENCH_PINGPONG", 40000, BLOCKS, 10**8),
@@ -555,16 +646,22 @@ def main():
         "calls": env_int("POLYSOCK_BENCH_CALLS", 1000000, BLOCKS, 10**10),
     }
     strict = env_int("POLYSOCK_BENCH_STRICT", 0, 0, 1)
-    calibrate = env_int("POLYSOCK_BENCH_CALIBRATE", 0, 0, 1)
+    calibrate = env_int("POLYSOCK_BENCH_CALIBRATE", 0, 0, 3)
     only = os.environ.get("POLYSOCK_BENCH_ROWS", "")
     rows = [row for row in make_rows(params) if only in row.name]
     if not rows:
         die("POLYSOCK_BENCH_ROWS=%r matches no row" % only)
 
     import polysock  # here: the peers' entry point must not need it
+    if calibrate == 3:
+        global FFI, CHAR_ARRAY
+        import cffi
+        FFI = cffi.FFI()
+        CHAR_ARRAY = FFI.typeof("char[]")
     mode = binding_mode(polysock)
     sides = [Side("stdlib", stdlib_socket),
-             Side("polysock", stdlib_socket if calibrate else polysock)]
+             Side("polysock", (polysock, stdlib_socket, DelegatingModule,
+                               FromBufferModule)[calibrate])]
     bench_cpu, peer_cpu = pin_setup()
     if peer_cpu is None:
         skipped = [row.name for row in rows if row.cpus == 2]
@@ -576,8 +673,12 @@ def main():
     print("polysock %s (%s mode) vs stdlib socket on %s %s (%s)" % (
         polysock.__version__, mode, platform.python_implementation(),
         platform.python_version(), sys.executable))
-    if calibrate:
+    if calibrate == 1:
         print("CALIBRATION: the stdlib in both slots (the 'polysock' column)")
+    elif calibrate >= 2:
+        print("CALIBRATION: the 'polysock' column is the stdlib behind a "
+              "delegating Python method per call%s" % (
+                  ", with ffi.from_buffer per buffer" if calibrate == 3 else ""))
     print("load average %.2f %.2f %.2f" % os.getloadavg())
     print("%d rounds of %d blocks per side: %d / %d round trips (1 / 2 CPUs), "
           "%d MiB bulk, %d calls" % (

@@ -38,7 +38,7 @@
 # `ruby --yjit` too: the header says whether YJIT is on.
 #
 # Environment:
-#   POLYSOCK_BENCH_RUNS      rounds (default 7)
+#   POLYSOCK_BENCH_RUNS      rounds (default 15)
 #   POLYSOCK_BENCH_PINGPONG  round trips per ping-pong run (default 50000)
 #   POLYSOCK_BENCH_BULK_MB   MiB per bulk run (default 256)
 #   POLYSOCK_BENCH_CALLS     calls per call run (default 2000000)
@@ -433,7 +433,7 @@ def print_table(rows)
 end
 
 def main
-  runs = env_int("POLYSOCK_BENCH_RUNS", 7, 1..101)
+  runs = env_int("POLYSOCK_BENCH_RUNS", 15, 1..101)
   params = {
     pingpong: env_int("POLYSOCK_BENCH_PINGPONG", 50_000, 1..10**8),
     bulk: env_int("POLYSOCK_BENCH_BULK_MB", 256, 1..(1 << 20)) * 1024 * 1024,
