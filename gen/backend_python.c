@@ -629,10 +629,16 @@ static void conv_in(const struct wrapper *w, size_t i)
         char *len = pname_dup(w, (size_t)p->len_param);
 
         /* bytes go to C as they are; anything else with the buffer
-         * protocol through from_buffer, without a copy. */
-        sb_printf(b, "%sif _type(%s) is not _bytes:\n%s    %s = "
-                  "_from_buffer(%s)\n%s%s = _len(%s)\n", ind(w), name,
-                  ind(w), name, name, ind(w), len, name);
+         * protocol through from_buffer, without a copy; what has none
+         * gets the stdlib's message, not cffi's. */
+        sb_printf(b, "%sif _type(%s) is not _bytes:\n"
+                  "%s    try:\n%s        %s = _from_buffer(%s)\n"
+                  "%s    except _TypeError:\n"
+                  "%s        raise _TypeError(_NOT_BYTES %% (\"%s\", "
+                  "_type(%s).__name__)) from None\n"
+                  "%s%s = _len(%s)\n",
+                  ind(w), name, ind(w), ind(w), name, name, ind(w), ind(w),
+                  w->f->name, name, ind(w), len, name);
         free(len);
         break;
     }
@@ -1119,7 +1125,9 @@ static void api_helpers(struct sbuf *b)
             "def _text_or_none(ptr):\n"
             "    return None if ptr == _NULL else _text(ptr)\n\n\n"
             "_NOT_WRITABLE = \"%s() argument 1 must be read-write "
-            "bytes-like object, not %s\"\n\n\n"
+            "bytes-like object, not %s\"\n"
+            "_NOT_BYTES = \"%s(): a bytes-like object is required, not "
+            "'%s'\"\n\n\n"
             "def _offset(buf, n):\n"
             "    \"\"\"A pointer n bytes into an in buffer (bytes or from_buffer"
             " cdata).\"\"\"\n"

@@ -198,6 +198,23 @@ def test_wrong_argument_types_are_typeerror(tcp_pair, socks):
         socks.socket().connect(("127.0.0.1",))
 
 
+@pytest.mark.parametrize("method", ["send", "sendall"])
+@pytest.mark.parametrize("data,kind", [("str", "str"), (None, "NoneType"),
+                                       (42, "int")])
+def test_data_without_the_buffer_protocol_names_itself(tcp_pair, method,
+                                                       data, kind):
+    # The stdlib's message, not cffi's ("from_buffer() cannot return the
+    # address of a unicode object").
+    with pytest.raises(TypeError,
+                       match="bytes-like object is required, not '%s'" % kind):
+        getattr(tcp_pair[0], method)(data)
+
+
+def test_inet_ntoa_of_str_names_the_type():
+    with pytest.raises(TypeError, match="bytes-like object is required, not 'str'"):
+        polysock.inet_ntoa("abcd")
+
+
 def test_unix_address_must_be_str_or_bytes(socks):
     with pytest.raises(TypeError):
         socks.socket(polysock.AF_UNIX).bind(("/tmp/x", 0))

@@ -178,6 +178,7 @@ def _text_or_none(ptr):
 
 
 _NOT_WRITABLE = "%s() argument 1 must be read-write bytes-like object, not %s"
+_NOT_BYTES = "%s(): a bytes-like object is required, not '%s'"
 
 
 def _offset(buf, n):
@@ -546,7 +547,10 @@ def inet_aton(ip):
 def inet_ntoa(packed):
     """4 packed bytes to dotted-quad text."""
     if _type(packed) is not _bytes:
-        packed = _from_buffer(packed)
+        try:
+            packed = _from_buffer(packed)
+        except _TypeError:
+            raise _TypeError(_NOT_BYTES % ("inet_ntoa", _type(packed).__name__)) from None
     packed_len = _len(packed)
     try:
         _s = _take()
@@ -583,7 +587,10 @@ def inet_pton(family, ip):
 def inet_ntop(family, packed):
     """Packed bytes to IPv4/IPv6 text."""
     if _type(packed) is not _bytes:
-        packed = _from_buffer(packed)
+        try:
+            packed = _from_buffer(packed)
+        except _TypeError:
+            raise _TypeError(_NOT_BYTES % ("inet_ntop", _type(packed).__name__)) from None
     packed_len = _len(packed)
     try:
         _s = _take()
@@ -1316,7 +1323,10 @@ def recvfrom_into(handle, buffer, nbytes=0, flags=0):
 def send(handle, buf, flags=0):
     """Send some of the data; returns how much was sent."""
     if _type(buf) is not _bytes:
-        buf = _from_buffer(buf)
+        try:
+            buf = _from_buffer(buf)
+        except _TypeError:
+            raise _TypeError(_NOT_BYTES % ("send", _type(buf).__name__)) from None
     len = _len(buf)
     try:
         _s = _take()
@@ -1340,7 +1350,10 @@ def send(handle, buf, flags=0):
 def sendall(handle, buf, flags=0):
     """Send all the data against one deadline; nsent is set on failure too."""
     if _type(buf) is not _bytes:
-        buf = _from_buffer(buf)
+        try:
+            buf = _from_buffer(buf)
+        except _TypeError:
+            raise _TypeError(_NOT_BYTES % ("sendall", _type(buf).__name__)) from None
     len = _len(buf)
     try:
         _s = _take()
@@ -1369,7 +1382,10 @@ def sendto(handle, buf, flags, to=_MISSING):
         to = flags
         flags = 0
     if _type(buf) is not _bytes:
-        buf = _from_buffer(buf)
+        try:
+            buf = _from_buffer(buf)
+        except _TypeError:
+            raise _TypeError(_NOT_BYTES % ("sendto", _type(buf).__name__)) from None
     len = _len(buf)
     to = _addr.to_c(to, None)
     try:
@@ -1506,7 +1522,10 @@ def setsockopt_int(handle, level, optname, value):
 def setsockopt_buf(handle, level, optname, buf):
     """Set a socket option from bytes."""
     if _type(buf) is not _bytes:
-        buf = _from_buffer(buf)
+        try:
+            buf = _from_buffer(buf)
+        except _TypeError:
+            raise _TypeError(_NOT_BYTES % ("setsockopt_buf", _type(buf).__name__)) from None
     buflen = _len(buf)
     _rc = _c_setsockopt_buf(handle, level, optname, buf, buflen)
     if _rc:
@@ -1780,7 +1799,10 @@ def tls_read_into(handle, buffer, nbytes=0):
 def tls_write(handle, buf):
     """Write the data (all of it unless non-blocking); returns how much was written."""
     if _type(buf) is not _bytes:
-        buf = _from_buffer(buf)
+        try:
+            buf = _from_buffer(buf)
+        except _TypeError:
+            raise _TypeError(_NOT_BYTES % ("tls_write", _type(buf).__name__)) from None
     len = _len(buf)
     try:
         _s = _take()
@@ -2205,7 +2227,10 @@ class SocketMethods:
     def send(self, buf, flags=0, /):
         """Send some of the data; returns how much was sent."""
         if _type(buf) is not _bytes:
-            buf = _from_buffer(buf)
+            try:
+                buf = _from_buffer(buf)
+            except _TypeError:
+                raise _TypeError(_NOT_BYTES % ("send", _type(buf).__name__)) from None
         len = _len(buf)
         try:
             _s = _take()
@@ -2228,7 +2253,10 @@ class SocketMethods:
     def sendall(self, buf, flags=0, /):
         """Send all the data against one deadline; nsent is set on failure too."""
         if _type(buf) is not _bytes:
-            buf = _from_buffer(buf)
+            try:
+                buf = _from_buffer(buf)
+            except _TypeError:
+                raise _TypeError(_NOT_BYTES % ("sendall", _type(buf).__name__)) from None
         len = _len(buf)
         try:
             _s = _take()
@@ -2256,7 +2284,10 @@ class SocketMethods:
             to = flags
             flags = 0
         if _type(buf) is not _bytes:
-            buf = _from_buffer(buf)
+            try:
+                buf = _from_buffer(buf)
+            except _TypeError:
+                raise _TypeError(_NOT_BYTES % ("sendto", _type(buf).__name__)) from None
         len = _len(buf)
         to = _addr.to_c(to, self._family)
         try:
@@ -2384,7 +2415,10 @@ class SocketMethods:
     def setsockopt_buf(self, level, optname, buf, /):
         """Set a socket option from bytes."""
         if _type(buf) is not _bytes:
-            buf = _from_buffer(buf)
+            try:
+                buf = _from_buffer(buf)
+            except _TypeError:
+                raise _TypeError(_NOT_BYTES % ("setsockopt_buf", _type(buf).__name__)) from None
         buflen = _len(buf)
         _rc = _c_setsockopt_buf(self._handle, level, optname, buf, buflen)
         if _rc:
@@ -2763,7 +2797,10 @@ class TlsMethods:
     def write(self, buf, /):
         """Write the data (all of it unless non-blocking); returns how much was written."""
         if _type(buf) is not _bytes:
-            buf = _from_buffer(buf)
+            try:
+                buf = _from_buffer(buf)
+            except _TypeError:
+                raise _TypeError(_NOT_BYTES % ("tls_write", _type(buf).__name__)) from None
         len = _len(buf)
         try:
             _s = _take()
