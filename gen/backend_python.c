@@ -1615,6 +1615,7 @@ static int write_stub(const struct model *m, struct emitter *out)
             "    def setsockopt(self, level: int, optname: int, value: "
             "int | _Buffer, /) -> None: ...\n"
             "    def getblocking(self) -> bool: ...\n"
+            "    def dup(self) -> socket: ...\n"
             "    def makefile(self, mode: str = ..., buffering: int | None ="
             " ..., *, encoding: str | None = ..., errors: str | None = ..., "
             "newline: str | None = ...) -> Any: ...\n"
@@ -1640,7 +1641,10 @@ static int write_stub(const struct model *m, struct emitter *out)
             "def gethostbyaddr(ip_address: str) -> tuple[str, list[str], "
             "list[str]]: ...\n"
             "def getnameinfo(sockaddr: tuple[Any, ...], flags: int) -> "
-            "tuple[str, str]: ...\n");
+            "tuple[str, str]: ...\n"
+            "def create_connection(address: tuple[str, int], timeout: "
+            "float | None = ..., source_address: tuple[str, int] | None = "
+            "...) -> socket: ...\n");
     if (emit_end(out) != 0)
         return -1;
     emit_begin(out, PKG "py.typed");
@@ -1934,6 +1938,7 @@ int python_reference(const struct model *m, struct sbuf *b)
             "`type` and `proto`, `getsockopt(level, optname[, buflen])` "
             "(an int, or bytes when `buflen` is given), "
             "`setsockopt(level, optname, int or bytes)`, `getblocking()`, "
+            "`dup()` (a socket on a duplicate descriptor, same timeout), "
             "`makefile(mode='r', buffering=None, *, encoding=None, "
             "errors=None, newline=None)`, context-manager support and a "
             "`ResourceWarning` when one is garbage-collected open.\n"
@@ -1944,6 +1949,9 @@ int python_reference(const struct model *m, struct sbuf *b)
             "`gethostbyname_ex(name)` and `gethostbyaddr(ip)` (`(name, "
             "aliaslist, addresslist)`), `getnameinfo(sockaddr, flags)` and "
             "`has_ipv6` (a bool).\n"
+            "- Python 3's `create_connection((host, port), timeout=<the "
+            "default>, source_address=None)`: each address of the host in "
+            "turn, the first one's error if none connects.\n"
             "- The platform's constants (`AF_INET`, `SOCK_STREAM`, ...): "
             "every name of the library's table that starts with one of the "
             "IDL's constant groups.\n"

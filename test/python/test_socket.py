@@ -477,3 +477,54 @@ def test_unnamed_unix_addresses(socks, short_tmpdir):
 def test_unix_path_too_long_is_oserror(socks):
     with pytest.raises(OSError):
         socks.socket(polysock.AF_UNIX).bind("/tmp/" + "a" * 200)
+
+
+def test_dup_is_another_socket_on_the_same_connection(socks):
+    a, b = socks.pair()
+    a.settimeout(2.5)
+    twin = socks.track(a.dup())
+    assert twin.fileno() != a.fileno()
+    assert (twin.family, twin.type, twin.proto) == (a.family, a.type, a.proto)
+    assert twin.gettimeout() == 2.5
+    twin.sendall(b"via dup")
+    assert recv_exactly(b, 7) == b"via dup"
+    # Closing the original leaves the duplicate working.
+    a.close()
+    b.sendall(b"back")
+    assert recv_exactly(twin, 4) == b"back"
+
+
+def test_create_connection_connects_with_the_timeout_given(socks):
+    srv = socks.listener()
+    host, port = srv.getsockname()
+    cli = socks.track(polysock.create_connection(("localhost", port), 3.0))
+    conn, peer = srv.accept()
+    socks.track(conn)
+    assert cli.gettimeout() == 3.0
+    assert cli.getpeername() == (host, port)
+    assert peer == cli.getsockname()
+    cli.sendall(b"hello")
+    assert recv_exactly(conn, 5) == b"hello"
+
+
+def test_create_connection_default_timeout_and_source_address(socks):
+    srv = socks.listener()
+    source = socks.socket()
+    source.bind(("127.0.0.1", 0))
+    source_port = source.getsockname()[1]
+    source.close()  # free the port for create_connection to bind
+    polysock.setdefaulttimeout(4.0)  # restored by the autouse fixture
+    cli = socks.track(polysock.create_connection(
+        srv.getsockname(), source_address=("127.0.0.1", source_port)))
+    assert cli.gettimeout() == 4.0
+    assert cli.getsockname() == ("127.0.0.1", source_port)
+
+
+def test_create_connection_raises_the_connect_error(refusing_address):
+    with pytest.raises(ConnectionRefusedError):
+        polysock.create_connection(refusing_address, 2.0)
+
+
+def test_create_connection_unknown_host_is_gaierror():
+    with pytest.raises(polysock.gaierror):
+        polysock.create_connection(("polysock-tests.invalid", 80), 2.0)

@@ -41,6 +41,7 @@ from ._cdef import VERSION as __version__  # noqa: E402
 from ._errors import error, gaierror, herror, sslerror, timeout  # noqa: E402
 from ._socket import (  # noqa: E402
     SocketType,
+    create_connection,
     fromfd,
     getaddrinfo,
     gethostbyaddr,
@@ -67,7 +68,8 @@ globals().update(_loader.constants)
 
 __all__ = [
     "SSLCertVerificationError", "SSLEOFError", "SSLObject",
-    "SSLWantReadError", "SSLWantWriteError", "SocketType", "error", "fromfd", "gaierror", "getaddrinfo",
+    "SSLWantReadError", "SSLWantWriteError", "SocketType",
+    "create_connection", "error", "fromfd", "gaierror", "getaddrinfo",
     "getdefaulttimeout", "getfqdn", "gethostbyaddr", "gethostbyname",
     "gethostbyname_ex", "gethostname", "getnameinfo", "getprotobyname",
     "getservbyname", "getservbyport", "has_ipv6", "herror", "htonl", "htons",

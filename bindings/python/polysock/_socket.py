@@ -6,7 +6,8 @@ type, protocol, descriptor) and its timeout, closes idempotently and only
 when its makefile() files are closed too, warns when garbage-collected
 open, and has Python's repr; getsockopt/setsockopt choosing between the int and
 bytes forms; result lists (getaddrinfo, gethostbyname_ex) walked into
-Python lists and freed.
+Python lists and freed; dup() and create_connection(), Python 3's
+conveniences over several calls.
 """
 import errno as _errno
 import warnings as _warnings
@@ -214,6 +215,13 @@ class socket(_api.SocketMethods):
         """False in non-blocking mode (timeout 0.0), else True."""
         return self.gettimeout() != 0.0
 
+    def dup(self):
+        """A new socket object on a duplicate of the descriptor, with the
+        same timeout."""
+        twin = fromfd(self.fileno(), self._family, self._type, self._proto)
+        twin.settimeout(self.gettimeout())
+        return twin
+
     def makefile(self, mode="r", buffering=None, *, encoding=None,
                  errors=None, newline=None):
         """A file object on the socket, as Python 3's socket.makefile()."""
@@ -285,3 +293,35 @@ def getnameinfo(sockaddr, flags):
 
 
 has_ipv6 = bool(_api.has_ipv6())
+
+# create_connection's "no timeout given": the module default applies.
+_GLOBAL_DEFAULT_TIMEOUT = object()
+
+
+def create_connection(address, timeout=_GLOBAL_DEFAULT_TIMEOUT,
+                      source_address=None):
+    """Connect a TCP socket to (host, port), trying each address the host
+    resolves to in turn, as Python 3's socket.create_connection: timeout
+    (when given) is set before connecting, source_address (host, port) is
+    bound first; the first address's error is raised if none connects."""
+    host, port = address
+    first_error = None
+    for family, type_, proto, _, sockaddr in getaddrinfo(
+            host, port, 0, _constants["SOCK_STREAM"]):
+        sock = None
+        try:
+            sock = socket(family, type_, proto)
+            if timeout is not _GLOBAL_DEFAULT_TIMEOUT:
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            if first_error is None:
+                first_error = exc
+            if sock is not None:
+                sock.close()
+    if first_error is not None:
+        raise first_error
+    raise OSError("getaddrinfo returns an empty list")
