@@ -160,9 +160,16 @@ finish_server() {
 # run_client COMMAND ARG...: run the client to the end, or kill it after
 # RUN_SECS; sets client_rc.  COMMAND may be a function that execs.
 run_client() {
+    run_client_within "$RUN_SECS" "$@"
+}
+
+# run_client_within SECONDS COMMAND ARG...: the same with another bound.
+run_client_within() {
+    secs=$1
+    shift
     "$@" >"$tmp/client.out" 2>"$tmp/client.err" &
     client_pid=$!
-    watchdog "$client_pid" "$RUN_SECS"
+    watchdog "$client_pid" "$secs"
     client_dog=$dog
     wait "$client_pid"
     client_rc=$?

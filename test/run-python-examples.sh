@@ -242,15 +242,7 @@ loads() {
     n=$((n + 1))
     : >"$tmp/server.out"
     : >"$tmp/server.err"
-    "$1" -c 'import polysock; print(polysock.mode)' >"$tmp/client.out" 2>"$tmp/client.err" &
-    client_pid=$!
-    watchdog "$client_pid" "$START_SECS"
-    client_dog=$dog
-    wait "$client_pid"
-    client_rc=$?
-    client_pid=
-    stop_watchdog "$client_dog"
-    client_dog=
+    run_client_within "$START_SECS" "$1" -c 'import polysock; print(polysock.mode)'
     if [ "$client_rc" -eq 0 ] && [ "$(cat "$tmp/client.out")" = "$POLYSOCK_PYTHON_MODE" ]; then
         pass
         return 0
