@@ -284,7 +284,10 @@ enum role {
     R_CAP,         /* the capacity of an out buffer, given by the caller */
     R_CAP_DEFAULT, /* the capacity of an out buffer, from its default */
     R_OUT,         /* a result */
-    R_OUT_COUNT    /* fills/partial: consumed by the wrapper */
+    R_OUT_COUNT,   /* fills/partial: consumed by the wrapper */
+    R_INTO,        /* an _into variant's buffer: the caller's, received
+                      into in place */
+    R_INTO_LEN     /* how much of it to fill (0, the default: all of it) */
 };
 
 static enum role role_of(const struct fn *f, size_t i)
@@ -303,29 +306,80 @@ static enum role role_of(const struct fn *f, size_t i)
     return R_IN;
 }
 
-static bool visible(enum role r)
-{
-    return r == R_SELF || r == R_IN || r == R_CAP;
-}
-
-static bool optional_param(const struct fn *f, size_t i)
+/* The role of param i in fn f (into -1) or in its _into variant (into: the
+ * out bytes buffer the caller gives, model_into_buffer): recv_into(buffer,
+ * nbytes = 0, flags = 0) receives into the caller's buffer and returns the
+ * count recv consumes to cut its result. */
+static enum role variant_role(const struct fn *f, int into, size_t i)
 {
     const struct param *p = &f->params[i];
 
-    return role_of(f, i) == R_IN &&
-           (p->def.kind != DEF_NONE || (p->optional && p->type.kind == TY_STRING));
+    if (into >= 0) {
+        if ((int)i == into)
+            return R_INTO;
+        if (p->len_of == into)
+            return R_INTO_LEN;
+        if (p->fills == into)
+            return R_OUT;
+    }
+    return role_of(f, i);
+}
+
+/* The JavaScript name of fn f, or of its _into variant: a method's own
+ * name (method) or the fn's ("poller_wait", as raw and the cores name it). */
+static void js_fn_name(const struct fn *f, int into, bool method,
+                       struct sbuf *b)
+{
+    sb_puts(b, method ? f->method_name : f->name);
+    if (into >= 0)
+        sb_puts(b, "_into");
+}
+
+/* The JavaScript name of param i (the _into variant's are Python's). */
+static const char *js_param_name(const struct fn *f, int into, size_t i)
+{
+    switch (variant_role(f, into, i)) {
+    case R_INTO: return "buffer";
+    case R_INTO_LEN: return "nbytes";
+    default: return js_id(f->params[i].name);
+    }
+}
+
+/* The JavaScript functions fn f makes: f itself (into -1), then its _into
+ * variant when it has one (into: its buffer).  Returns how many. */
+static int variants_of(const struct fn *f, int into[2])
+{
+    into[0] = -1;
+    into[1] = model_into_buffer(f);
+    return into[1] >= 0 ? 2 : 1;
+}
+
+static bool visible(enum role r)
+{
+    return r == R_SELF || r == R_IN || r == R_CAP || r == R_INTO ||
+           r == R_INTO_LEN;
+}
+
+static bool optional_param(const struct fn *f, int into, size_t i)
+{
+    const struct param *p = &f->params[i];
+    enum role r = variant_role(f, into, i);
+
+    return r == R_INTO_LEN ||
+           (r == R_IN && (p->def.kind != DEF_NONE ||
+                          (p->optional && p->type.kind == TY_STRING)));
 }
 
 /* Is an optional parameter followed by a required one (sendto's flags)? */
-static bool defaults_not_trailing(const struct fn *f)
+static bool defaults_not_trailing(const struct fn *f, int into)
 {
     bool seen_optional = false;
     size_t i;
 
     for (i = 0; i < f->nparams; i++) {
-        if (!visible(role_of(f, i)))
+        if (!visible(variant_role(f, into, i)))
             continue;
-        if (optional_param(f, i))
+        if (optional_param(f, into, i))
             seen_optional = true;
         else if (seen_optional)
             return true;
@@ -333,12 +387,12 @@ static bool defaults_not_trailing(const struct fn *f)
     return false;
 }
 
-static size_t count_outputs(const struct fn *f)
+static size_t count_outputs(const struct fn *f, int into)
 {
     size_t i, n = 0;
 
     for (i = 0; i < f->nparams; i++)
-        if (role_of(f, i) == R_OUT)
+        if (variant_role(f, into, i) == R_OUT)
             n++;
     if (!f->returns_status && f->ret != TY_VOID)
         n++;
@@ -388,7 +442,7 @@ static int check_supported(const struct model *m, const struct fn *f)
             return -1;
         }
     }
-    if (!f->returns_status && count_outputs(f) > 1) {
+    if (!f->returns_status && count_outputs(f, -1) > 1) {
         diag(m->path, f->loc.line, f->loc.col, "node backend: fn '%s' has "
              "both a return value and out parameters", f->name);
         return -1;
@@ -747,15 +801,15 @@ static void decode_out(const struct model *m, const struct fn *f, size_t i,
 }
 
 /* The argument conversions and buffer allocations of a core wrapper. */
-static void gen_prologue(const struct model *m, const struct fn *f, bool async,
-                         struct sbuf *b)
+static void gen_prologue(const struct model *m, const struct fn *f, int into,
+                         bool async, struct sbuf *b)
 {
     size_t i;
 
     /* Pass 1: what the caller gives. */
     for (i = 0; i < f->nparams; i++) {
         const struct param *p = &f->params[i];
-        enum role r = role_of(f, i);
+        enum role r = variant_role(f, into, i);
 
         if (r == R_SELF) {
             ln(b, 2, "const $a%zu = toHandle(self, 'self');", i);
@@ -789,22 +843,29 @@ static void gen_prologue(const struct model *m, const struct fn *f, bool async,
         } else if (r == R_CAP) {
             ln(b, 2, "const $a%zu = toCap(%s, '%s');", i, js_id(p->name),
                p->name);
+        } else if (r == R_INTO) {
+            /* The library receives straight into the caller's memory;
+             * nbytes is checked against it, before the arguments after. */
+            ln(b, 2, "const $a%zu = toWritable(buffer, 'buffer');", i);
+            ln(b, 2, "const $a%d = toFillLen(nbytes, $a%zu, 'nbytes');",
+               p->len_param, i);
         }
     }
     /* Pass 2: lengths and default capacities. */
     for (i = 0; i < f->nparams; i++) {
         const struct param *p = &f->params[i];
-        enum role r = role_of(f, i);
+        enum role r = variant_role(f, into, i);
 
         if (r == R_LEN)
             ln(b, 2, "const $a%zu = bytesLen($a%d);", i, p->len_of);
         else if (r == R_CAP_DEFAULT)
             ln(b, 2, "const $a%zu = %s;", i, p->def.text);
     }
-    /* Pass 3: out storage. */
+    /* Pass 3: out storage (an _into variant's count and other results take
+     * the fn's scratch buffers: synchronous calls run one at a time). */
     for (i = 0; i < f->nparams; i++) {
         const struct param *p = &f->params[i];
-        enum role r = role_of(f, i);
+        enum role r = variant_role(f, into, i);
 
         if (r == R_OUT || r == R_OUT_COUNT) {
             if (!async && uses_scratch(f, i)) {
@@ -839,14 +900,19 @@ static void call_args(const struct fn *f, struct sbuf *b)
 }
 
 /* The error handling and result of a core wrapper; `done` is "return" or
- * "$r =" (async, followed by the callback). */
-static void gen_epilogue(const struct model *m, const struct fn *f,
+ * "$r =" (async, followed by the callback).  Errors name the function the
+ * caller called (.syscall). */
+static void gen_epilogue(const struct model *m, const struct fn *f, int into,
                          int depth, bool async, struct sbuf *b)
 {
     int part = partial_param(f);
-    size_t i, nout = count_outputs(f);
+    size_t i, nout = count_outputs(f, into);
     const char *done = async ? "$r =" : "return";
     bool first = true;
+    struct sbuf name;
+
+    sb_init(&name);
+    js_fn_name(f, into, false, &name);
 
     if (f->returns_status) {
         ln(b, depth, "if ($rc !== 0) {");
@@ -862,11 +928,12 @@ static void gen_epilogue(const struct model *m, const struct fn *f,
         }
         if (part >= 0)
             ln(b, depth + 1, "throw partialError($rc, '%s', u64($a%d, 0));",
-               f->name, part);
+               name.s, part);
         else
-            ln(b, depth + 1, "throw error($rc, '%s');", f->name);
+            ln(b, depth + 1, "throw error($rc, '%s');", name.s);
         ln(b, depth, "}");
     }
+    sb_free(&name);
     ind(b, depth);
     if (nout == 0) {
         sb_printf(b, "%s undefined;\n", done);
@@ -876,7 +943,7 @@ static void gen_epilogue(const struct model *m, const struct fn *f,
     if (nout > 1)
         sb_puts(b, "[");
     for (i = 0; i < f->nparams; i++) {
-        if (role_of(f, i) != R_OUT)
+        if (variant_role(f, into, i) != R_OUT)
             continue;
         if (!first)
             sb_puts(b, ", ");
@@ -894,37 +961,40 @@ static void gen_epilogue(const struct model *m, const struct fn *f,
 }
 
 /* The JS parameter list of a core wrapper: every visible parameter. */
-static void core_params(const struct fn *f, struct sbuf *b, bool *any)
+static void core_params(const struct fn *f, int into, struct sbuf *b,
+                        bool *any)
 {
     size_t i;
 
     for (i = 0; i < f->nparams; i++) {
-        enum role r = role_of(f, i);
+        enum role r = variant_role(f, into, i);
 
         if (!visible(r))
             continue;
         sb_printf(b, "%s%s", *any ? ", " : "",
-                  r == R_SELF ? "self" : js_id(f->params[i].name));
+                  r == R_SELF ? "self" : js_param_name(f, into, i));
         *any = true;
     }
 }
 
 /* _name(again?, ...): the synchronous core; _name_async(again, cb, ...): its
- * twin for libuv's pool (blocking fns only). */
-static void gen_core(const struct model *m, const struct fn *f, bool async,
-                     struct sbuf *b)
+ * twin for libuv's pool (blocking fns only).  An _into variant (into >= 0)
+ * is _name_into, over the same native function. */
+static void gen_core(const struct model *m, const struct fn *f, int into,
+                     bool async, struct sbuf *b)
 {
     bool any = false;
 
     ind(b, 1);
-    sb_printf(b, "function _%s%s(", f->name, async ? "_async" : "");
+    sb_printf(b, "function _%s%s%s(", f->name, into >= 0 ? "_into" : "",
+              async ? "_async" : "");
     if (f->blocking) {
         sb_puts(b, async ? "again, cb" : "again");
         any = true;
     }
-    core_params(f, b, &any);
+    core_params(f, into, b, &any);
     sb_puts(b, ") {\n");
-    gen_prologue(m, f, async, b);
+    gen_prologue(m, f, into, async, b);
     if (!async) {
         ind(b, 2);
         if (f->returns_status || f->ret != TY_VOID)
@@ -932,16 +1002,22 @@ static void gen_core(const struct model *m, const struct fn *f, bool async,
         sb_printf(b, "N.%s(", f->name);
         call_args(f, b);
         sb_puts(b, ");\n");
-        gen_epilogue(m, f, 2, false, b);
+        gen_epilogue(m, f, into, 2, false, b);
     } else {
         ind(b, 2);
         sb_printf(b, "N.%s.async(", f->name);
         call_args(f, b);
         sb_printf(b, "%s($e, $rc) => {\n", f->nparams ? ", " : "");
+        /* koffi holds only the callback while a pool thread runs the
+         * call: the caller's buffer stays reachable through it, or one
+         * that nothing else references could be freed under the write. */
+        if (into >= 0)
+            ln(b, 3, "void $a%d; // the caller's buffer, alive until here",
+               into);
         ln(b, 3, "if ($e) return cb($e);");
         ln(b, 3, "let $r;");
         ln(b, 3, "try {");
-        gen_epilogue(m, f, 4, true, b);
+        gen_epilogue(m, f, into, 4, true, b);
         ln(b, 3, "} catch ($x) {");
         ln(b, 4, "return cb($x);");
         ln(b, 3, "}");
@@ -1022,12 +1098,12 @@ static void gen_record_codecs(const struct model *m, struct sbuf *b)
 }
 
 /* The indexes (in the result array) and handle types of out handles. */
-static size_t out_handles(const struct fn *f, int *pos, int *type)
+static size_t out_handles(const struct fn *f, int into, int *pos, int *type)
 {
     size_t i, n = 0, k = 0;
 
     for (i = 0; i < f->nparams; i++) {
-        if (role_of(f, i) != R_OUT)
+        if (variant_role(f, into, i) != R_OUT)
             continue;
         if (f->params[i].type.kind == TY_HANDLE) {
             pos[n] = (int)k;
@@ -1042,33 +1118,34 @@ static size_t out_handles(const struct fn *f, int *pos, int *type)
 /* Forward the visible arguments of a public wrapper to its core.  With
  * defaults before required parameters (sendto), arguments are first placed
  * like Python places them: the optional ones take what is left over. */
-static void gen_forward_prologue(const struct fn *f, bool method, int depth,
-                                 struct sbuf *b)
+static void gen_forward_prologue(const struct fn *f, int into, bool method,
+                                 int depth, struct sbuf *b)
 {
     size_t i, nvis = 0;
     bool any = false;
 
-    if (!defaults_not_trailing(f))
+    if (!defaults_not_trailing(f, into))
         return;
     for (i = method ? 1 : 0; i < f->nparams; i++)
-        if (visible(role_of(f, i)))
+        if (visible(variant_role(f, into, i)))
             nvis++;
     ind(b, depth);
     sb_printf(b, "if (arguments.length < %zu) [", nvis);
     for (i = method ? 1 : 0; i < f->nparams; i++) {
-        if (!visible(role_of(f, i)))
+        if (!visible(variant_role(f, into, i)))
             continue;
         sb_printf(b, "%s%s", any ? ", " : "",
-                  role_of(f, i) == R_SELF ? "self" : js_id(f->params[i].name));
+                  variant_role(f, into, i) == R_SELF
+                      ? "self" : js_param_name(f, into, i));
         any = true;
     }
     sb_puts(b, "] = place(arguments, [");
     any = false;
     for (i = method ? 1 : 0; i < f->nparams; i++) {
-        if (!visible(role_of(f, i)))
+        if (!visible(variant_role(f, into, i)))
             continue;
         sb_printf(b, "%s%s", any ? ", " : "",
-                  optional_param(f, i) ? "true" : "false");
+                  optional_param(f, into, i) ? "true" : "false");
         any = true;
     }
     sb_puts(b, "]);\n");
@@ -1076,87 +1153,92 @@ static void gen_forward_prologue(const struct fn *f, bool method, int depth,
 
 /* "(a, b, c)" of a public wrapper: visible params, self dropped for a
  * method. */
-static void public_params(const struct fn *f, bool method, struct sbuf *b)
+static void public_params(const struct fn *f, int into, bool method,
+                          struct sbuf *b)
 {
     size_t i;
     bool any = false;
 
     sb_puts(b, "(");
     for (i = method ? 1 : 0; i < f->nparams; i++) {
-        enum role r = role_of(f, i);
+        enum role r = variant_role(f, into, i);
 
         if (!visible(r))
             continue;
         sb_printf(b, "%s%s", any ? ", " : "",
-                  r == R_SELF ? "self" : js_id(f->params[i].name));
+                  r == R_SELF ? "self" : js_param_name(f, into, i));
         any = true;
     }
     sb_puts(b, ")");
 }
 
 /* The call of the core from a public wrapper. */
-static void core_call_subst(const struct fn *f, bool method,
+static void core_call_subst(const struct fn *f, int into, bool method,
                             const char *again, const char *self,
                             int subst, const char *expr, struct sbuf *b)
 {
     size_t i;
     bool any = false;
 
-    sb_printf(b, "_%s(", f->name);
+    sb_printf(b, "_%s%s(", f->name, into >= 0 ? "_into" : "");
     if (f->blocking) {
         sb_puts(b, again);
         any = true;
     }
     for (i = 0; i < f->nparams; i++) {
-        enum role r = role_of(f, i);
+        enum role r = variant_role(f, into, i);
 
         if (!visible(r))
             continue;
         sb_printf(b, "%s%s", any ? ", " : "",
                   r == R_SELF ? (method ? self : "self")
-                  : (int)i == subst ? expr : js_id(f->params[i].name));
+                  : (int)i == subst ? expr : js_param_name(f, into, i));
         any = true;
     }
     sb_puts(b, ")");
 }
 
-static void core_call(const struct fn *f, bool method, const char *again,
-                      const char *self, struct sbuf *b)
+static void core_call(const struct fn *f, int into, bool method,
+                      const char *again, const char *self, struct sbuf *b)
 {
-    core_call_subst(f, method, again, self, -1, NULL, b);
+    core_call_subst(f, into, method, again, self, -1, NULL, b);
 }
 
 /* The same, for the async twin with a callback. */
-static void core_call_async(const struct fn *f, bool method, const char *again,
-                            const char *cb, const char *self, struct sbuf *b)
+static void core_call_async(const struct fn *f, int into, bool method,
+                            const char *again, const char *cb,
+                            const char *self, struct sbuf *b)
 {
     size_t i;
 
-    sb_printf(b, "_%s_async(%s, %s", f->name, again, cb);
+    sb_printf(b, "_%s%s_async(%s, %s", f->name, into >= 0 ? "_into" : "",
+              again, cb);
     for (i = 0; i < f->nparams; i++) {
-        enum role r = role_of(f, i);
+        enum role r = variant_role(f, into, i);
 
         if (!visible(r))
             continue;
         sb_printf(b, ", %s", r == R_SELF ? (method ? self : "self")
-                                         : js_id(f->params[i].name));
+                                         : js_param_name(f, into, i));
     }
     sb_puts(b, ")");
 }
 
 /* $wrap_<fn>_<api>(r): wrap the out handles of a result into objects of the
  * API's classes. */
-static void gen_wrap_fn(const struct model *m, const struct fn *f,
+static void gen_wrap_fn(const struct model *m, const struct fn *f, int into,
                         const char *api, struct sbuf *b)
 {
     int pos[16], type[16];
-    size_t n = out_handles(f, pos, type), i, nout = count_outputs(f);
+    size_t n = out_handles(f, into, pos, type), i;
+    size_t nout = count_outputs(f, into);
     struct sbuf cls;
 
     if (n == 0)
         return;
     sb_init(&cls);
-    ln(b, 1, "function $wrap_%s_%s($r) {", f->name, api);
+    ln(b, 1, "function $wrap_%s%s_%s($r) {", f->name,
+       into >= 0 ? "_into" : "", api);
     if (f->blocking)
         ln(b, 2, "if ($r === AGAIN) return $r;");
     for (i = 0; i < n; i++) {
@@ -1176,16 +1258,17 @@ static void gen_wrap_fn(const struct model *m, const struct fn *f,
 
 /* The body of a synchronous public wrapper (module function or method). */
 static void gen_sync_body(const struct model *m, const struct fn *f,
-                          bool method, int depth, struct sbuf *b)
+                          int into, bool method, int depth, struct sbuf *b)
 {
     int pos[16], type[16];
     struct sbuf call;
 
     sb_init(&call);
-    core_call(f, method, "false", "this._h", &call);
-    gen_forward_prologue(f, method, depth, b);
-    if (out_handles(f, pos, type) > 0)
-        ln(b, depth, "return $wrap_%s_sync(%s);", f->name, call.s);
+    core_call(f, into, method, "false", "this._h", &call);
+    gen_forward_prologue(f, into, method, depth, b);
+    if (out_handles(f, into, pos, type) > 0)
+        ln(b, depth, "return $wrap_%s%s_sync(%s);", f->name,
+           into >= 0 ? "_into" : "", call.s);
     else
         ln(b, depth, "return %s;", call.s);
     sb_free(&call);
@@ -1193,23 +1276,25 @@ static void gen_sync_body(const struct model *m, const struct fn *f,
 
 /* The body of a Promise-API public wrapper. */
 static void gen_promise_body(const struct model *m, const struct fn *f,
-                             bool method, int depth, struct sbuf *b)
+                             int into, bool method, int depth, struct sbuf *b)
 {
     int pos[16], type[16];
-    bool wrap = out_handles(f, pos, type) > 0;
-    struct sbuf call, acall;
+    bool wrap = out_handles(f, into, pos, type) > 0;
+    const char *variant = into >= 0 ? "_into" : "";
+    struct sbuf call, acall, name;
     size_t i;
     int nrec = 0;
 
     sb_init(&call);
     sb_init(&acall);
-    gen_forward_prologue(f, method, depth, b);
+    sb_init(&name);
+    gen_forward_prologue(f, into, method, depth, b);
     if (!f->blocking) {
-        core_call(f, method, "", "this._h", &call);
+        core_call(f, into, method, "", "this._h", &call);
         ln(b, depth, "try {");
         if (wrap)
-            ln(b, depth + 1, "return Promise.resolve($wrap_%s_promises(%s));",
-               f->name, call.s);
+            ln(b, depth + 1, "return Promise.resolve($wrap_%s%s_promises(%s));",
+               f->name, variant, call.s);
         else
             ln(b, depth + 1, "return Promise.resolve(%s);", call.s);
         ln(b, depth, "} catch ($e) {");
@@ -1231,17 +1316,20 @@ static void gen_promise_body(const struct model *m, const struct fn *f,
             sb_init(&rest);
             sb_printf(&rest, "$o === 0 ? %s : skip(%s, $o, '%s')", js_id(bn),
                       js_id(bn), bn);
-            core_call_subst(f, method, "true", "$h", buf, rest.s, &call);
+            core_call_subst(f, into, method, "true", "$h", buf, rest.s,
+                            &call);
             sb_free(&rest);
         } else {
-            core_call(f, method, "true", "$h", &call);
+            core_call(f, into, method, "true", "$h", &call);
         }
-        core_call_async(f, method, "true", "$cb", "$h", &acall);
+        core_call_async(f, into, method, "true", "$cb", "$h", &acall);
+        /* park.js knows the method by this name (its direction, errors). */
+        js_fn_name(f, into, true, &name);
         ind(b, depth);
         sb_printf(b, "if ($park_%s) return $park_%s(this, '%s', (%s) => ", h,
-                  h, f->method_name, partial_param(f) >= 0 ? "$o" : "");
+                  h, name.s, partial_param(f) >= 0 ? "$o" : "");
         if (wrap)
-            sb_printf(b, "$wrap_%s_promises(%s)", f->name, call.s);
+            sb_printf(b, "$wrap_%s%s_promises(%s)", f->name, variant, call.s);
         else
             sb_puts(b, call.s);
         sb_puts(b, ", ");
@@ -1251,7 +1339,8 @@ static void gen_promise_body(const struct model *m, const struct fn *f,
             const struct param *p = &f->params[i];
             int c;
 
-            if (role_of(f, i) != R_IN || p->type.kind != TY_RECORD)
+            if (variant_role(f, into, i) != R_IN ||
+                p->type.kind != TY_RECORD)
                 continue;
             c = custom_record(m, p->type.index);
             if (c < 0)
@@ -1266,23 +1355,25 @@ static void gen_promise_body(const struct model *m, const struct fn *f,
             sb_puts(b, "null");
         }
         if (wrap)
-            sb_printf(b, ", $wrap_%s_promises", f->name);
+            sb_printf(b, ", $wrap_%s%s_promises", f->name, variant);
         else
             sb_puts(b, ", null");
         sb_printf(b, ", %s);\n", partial_param(f) >= 0 ? "true" : "false");
         sb_clear(&acall);
     }
-    core_call_async(f, method, "false", "$cb", method ? "$h" : "self", &acall);
+    core_call_async(f, into, method, "false", "$cb", method ? "$h" : "self",
+                    &acall);
     ind(b, depth);
     sb_printf(b, "return pool(($cb) => %s", acall.s);
     if (wrap)
-        sb_printf(b, ", $wrap_%s_promises", f->name);
+        sb_printf(b, ", $wrap_%s%s_promises", f->name, variant);
     else
         sb_puts(b, ", null");
     sb_puts(b, ");\n");
 out:
     sb_free(&call);
     sb_free(&acall);
+    sb_free(&name);
 }
 
 static void gen_classes(const struct model *m, const char *api,
@@ -1312,30 +1403,33 @@ static void gen_classes(const struct model *m, const char *api,
         ln(b, 2, "}");
         for (i = 0; i < m->nfns; i++) {
             const struct fn *f = &m->fns[i];
+            int into[2], nv = variants_of(f, into), v;
 
             if (f->method_of != (int)h)
                 continue;
-            ind(b, 2);
-            sb_puts(b, f->method_name);
-            public_params(f, true, b);
-            sb_puts(b, " {\n");
-            if ((int)i == cf) {
-                /* close(): idempotent; the finalizer is dropped. */
-                if (promises) {
-                    ln(b, 3, "if (this._closed) return Promise.resolve();");
-                    ln(b, 3, "if ($hooks_%s && $hooks_%s.closing) "
-                       "$hooks_%s.closing(this);", hn, hn, hn);
-                } else {
-                    ln(b, 3, "if (this._closed) return;");
+            for (v = 0; v < nv; v++) {
+                ind(b, 2);
+                js_fn_name(f, into[v], true, b);
+                public_params(f, into[v], true, b);
+                sb_puts(b, " {\n");
+                if ((int)i == cf) {
+                    /* close(): idempotent; the finalizer is dropped. */
+                    if (promises) {
+                        ln(b, 3, "if (this._closed) return Promise.resolve();");
+                        ln(b, 3, "if ($hooks_%s && $hooks_%s.closing) "
+                           "$hooks_%s.closing(this);", hn, hn, hn);
+                    } else {
+                        ln(b, 3, "if (this._closed) return;");
+                    }
+                    ln(b, 3, "this._closed = true;");
+                    ln(b, 3, "$reg_%s.unregister(this);", hn);
                 }
-                ln(b, 3, "this._closed = true;");
-                ln(b, 3, "$reg_%s.unregister(this);", hn);
+                if (promises)
+                    gen_promise_body(m, f, into[v], true, 3, b);
+                else
+                    gen_sync_body(m, f, into[v], true, 3, b);
+                ln(b, 2, "}");
             }
-            if (promises)
-                gen_promise_body(m, f, true, 3, b);
-            else
-                gen_sync_body(m, f, true, 3, b);
-            ln(b, 2, "}");
         }
         ln(b, 1, "}");
         ln(b, 1, "Object.defineProperty(%s%s.prototype, 'handle', "
@@ -1360,18 +1454,21 @@ static void gen_module_api(const struct model *m, const char *api,
     }
     for (i = 0; i < m->nfns; i++) {
         const struct fn *f = &m->fns[i];
+        int into[2], nv = variants_of(f, into), v;
 
         if (f->method_of >= 0)
             continue;
-        ind(b, 2);
-        sb_puts(b, f->name);
-        public_params(f, false, b);
-        sb_puts(b, " {\n");
-        if (promises)
-            gen_promise_body(m, f, false, 3, b);
-        else
-            gen_sync_body(m, f, false, 3, b);
-        ln(b, 2, "},");
+        for (v = 0; v < nv; v++) {
+            ind(b, 2);
+            js_fn_name(f, into[v], false, b);
+            public_params(f, into[v], false, b);
+            sb_puts(b, " {\n");
+            if (promises)
+                gen_promise_body(m, f, into[v], false, 3, b);
+            else
+                gen_sync_body(m, f, into[v], false, 3, b);
+            ln(b, 2, "},");
+        }
     }
     ln(b, 1, "};");
     sb_free(&cls);
@@ -1386,17 +1483,21 @@ static void gen_raw_api(const struct model *m, struct sbuf *b)
     ln(b, 1, "const raw = {");
     for (i = 0; i < m->nfns; i++) {
         const struct fn *f = &m->fns[i];
+        int into[2], nv = variants_of(f, into), v;
         struct sbuf call;
 
         sb_init(&call);
-        ind(b, 2);
-        sb_puts(b, f->name);
-        public_params(f, false, b);
-        sb_puts(b, " {\n");
-        gen_forward_prologue(f, false, 3, b);
-        core_call(f, false, "false", "self", &call);
-        ln(b, 3, "return %s;", call.s);
-        ln(b, 2, "},");
+        for (v = 0; v < nv; v++) {
+            sb_clear(&call);
+            ind(b, 2);
+            js_fn_name(f, into[v], false, b);
+            public_params(f, into[v], false, b);
+            sb_puts(b, " {\n");
+            gen_forward_prologue(f, into[v], false, 3, b);
+            core_call(f, into[v], false, "false", "self", &call);
+            ln(b, 3, "return %s;", call.s);
+            ln(b, 2, "},");
+        }
         sb_free(&call);
     }
     ln(b, 1, "};");
@@ -1422,10 +1523,11 @@ static int gen_js(const struct model *m, struct emitter *out)
             "{\n");
     ln(b, 1, "const { toInt, toI64, toU16, toU32, toU64, toSize, toDouble, "
        "toStr, toBytes, toHandle,");
-    ln(b, 1, "        toCap, outBuf, outScratch, fit, u64, i64, big64, cstr, "
-       "putChars, nullIf, place,");
-    ln(b, 1, "        argType, bytesLen, error, partialError, wouldBlock, pool, "
-       "skip, state, AGAIN } = rt;");
+    ln(b, 1, "        toCap, toWritable, toFillLen, outBuf, outScratch, fit, "
+       "u64, i64, big64, cstr,");
+    ln(b, 1, "        putChars, nullIf, place, argType, bytesLen, error, "
+       "partialError, wouldBlock, pool,");
+    ln(b, 1, "        skip, state, AGAIN } = rt;");
     for (i = 0; i < NELEM(custom_records); i++)
         ln(b, 1, "const $custom_%s = rt.custom.%s;", custom_records[i].module,
            custom_records[i].module);
@@ -1480,14 +1582,22 @@ static int gen_js(const struct model *m, struct emitter *out)
     sb_puts(b, "\n    // One core per fn: convert, call, check, convert "
             "back.\n");
     for (i = 0; i < m->nfns; i++) {
-        gen_core(m, &m->fns[i], false, b);
-        if (m->fns[i].blocking)
-            gen_core(m, &m->fns[i], true, b);
+        int into[2], nv = variants_of(&m->fns[i], into), v;
+
+        for (v = 0; v < nv; v++) {
+            gen_core(m, &m->fns[i], into[v], false, b);
+            if (m->fns[i].blocking)
+                gen_core(m, &m->fns[i], into[v], true, b);
+        }
     }
     sb_puts(b, "\n    // Out handles wrapped into objects.\n");
     for (i = 0; i < m->nfns; i++) {
-        gen_wrap_fn(m, &m->fns[i], "sync", b);
-        gen_wrap_fn(m, &m->fns[i], "promises", b);
+        int into[2], nv = variants_of(&m->fns[i], into), v;
+
+        for (v = 0; v < nv; v++) {
+            gen_wrap_fn(m, &m->fns[i], into[v], "sync", b);
+            gen_wrap_fn(m, &m->fns[i], into[v], "promises", b);
+        }
     }
     sb_puts(b, "\n    // The synchronous API.\n");
     gen_classes(m, "sync", b);
@@ -1576,10 +1686,10 @@ static void ts_out_type(const struct model *m, const struct param *p,
         sb_puts(b, " | null");
 }
 
-static void ts_result(const struct model *m, const struct fn *f, bool raw,
-                      const char *prefix, struct sbuf *b)
+static void ts_result(const struct model *m, const struct fn *f, int into,
+                      bool raw, const char *prefix, struct sbuf *b)
 {
-    size_t i, n = count_outputs(f);
+    size_t i, n = count_outputs(f, into);
     bool first = true;
 
     if (n == 0) {
@@ -1589,7 +1699,7 @@ static void ts_result(const struct model *m, const struct fn *f, bool raw,
     if (n > 1)
         sb_puts(b, "[");
     for (i = 0; i < f->nparams; i++) {
-        if (role_of(f, i) != R_OUT)
+        if (variant_role(f, into, i) != R_OUT)
             continue;
         if (!first)
             sb_puts(b, ", ");
@@ -1611,8 +1721,9 @@ static void ts_result(const struct model *m, const struct fn *f, bool raw,
 
 /* The parameter list; with skip_nontrailing the optional parameters that
  * come before a required one are left out (the short overload). */
-static void ts_params(const struct model *m, const struct fn *f, bool method,
-                      bool raw, bool skip_nontrailing, struct sbuf *b)
+static void ts_params(const struct model *m, const struct fn *f, int into,
+                      bool method, bool raw, bool skip_nontrailing,
+                      struct sbuf *b)
 {
     size_t i, j;
     bool any = false;
@@ -1620,23 +1731,24 @@ static void ts_params(const struct model *m, const struct fn *f, bool method,
     sb_puts(b, "(");
     for (i = method ? 1 : 0; i < f->nparams; i++) {
         const struct param *p = &f->params[i];
-        enum role r = role_of(f, i);
-        bool opt = optional_param(f, i), later_required = false;
+        enum role r = variant_role(f, into, i);
+        bool opt = optional_param(f, into, i), later_required = false;
 
         if (!visible(r))
             continue;
         for (j = i + 1; j < f->nparams; j++)
-            if (visible(role_of(f, j)) && !optional_param(f, j))
+            if (visible(variant_role(f, into, j)) &&
+                !optional_param(f, into, j))
                 later_required = true;
         if (opt && later_required && skip_nontrailing)
             continue;
         sb_printf(b, "%s%s%s: ", any ? ", " : "",
-                  r == R_SELF ? "handle" : js_id(p->name),
+                  r == R_SELF ? "handle" : js_param_name(f, into, i),
                   opt && !later_required ? "?" : "");
-        if (r == R_SELF)
+        if (r == R_SELF || r == R_CAP || r == R_INTO_LEN)
             sb_puts(b, "number");
-        else if (r == R_CAP)
-            sb_puts(b, "number");
+        else if (r == R_INTO)
+            sb_puts(b, "ArrayBufferView"); /* Buffer, TypedArray, DataView */
         else
             ts_in_type(m, p, raw, b);
         any = true;
@@ -1667,27 +1779,52 @@ static void ts_doc(const char *doc, int depth, struct sbuf *b)
     sb_puts(b, " */\n");
 }
 
-/* One member declaration (method or module function) per overload. */
-static void ts_fn(const struct model *m, const struct fn *f, const char *name,
+/* What an _into variant does, after the fn's own doc: for Markdown
+ * (markdown: one line, names in backticks) or a doc comment. */
+static void into_doc(const struct fn *f, int into, bool method,
+                     bool markdown, struct sbuf *b)
+{
+    const char *q = markdown ? "`" : "", *nl = markdown ? " " : "\n";
+
+    sb_puts(b, q);
+    js_fn_name(f, into, method, b);
+    sb_printf(b, "%s receives into %sbuffer%s, a Buffer, TypedArray or "
+              "DataView%sthe caller owns (written in place, its length "
+              "unchanged), at most %snbytes%s%sbytes (0: all of it), and "
+              "returns the number of bytes received%sin place of the data.",
+              q, q, q, nl, q, q, nl, nl);
+}
+
+/* One member declaration (method or module function) per overload, for fn
+ * f or its _into variant. */
+static void ts_fn(const struct model *m, const struct fn *f, int into,
                   bool method, bool raw, bool promises, int depth,
                   struct sbuf *b)
 {
     int pass;
     const char *prefix = "Polysock";
+    struct sbuf doc;
 
-    for (pass = 0; pass < (defaults_not_trailing(f) ? 2 : 1); pass++) {
-        ts_doc(f->doc, depth, b);
+    sb_init(&doc);
+    sb_puts(&doc, f->doc);
+    if (into >= 0) {
+        sb_putc(&doc, '\n');
+        into_doc(f, into, method, false, &doc);
+    }
+    for (pass = 0; pass < (defaults_not_trailing(f, into) ? 2 : 1); pass++) {
+        ts_doc(doc.s, depth, b);
         ind(b, depth);
-        sb_puts(b, name);
-        ts_params(m, f, method, raw, pass == 1, b);
+        js_fn_name(f, into, method, b);
+        ts_params(m, f, into, method, raw, pass == 1, b);
         sb_puts(b, ": ");
         if (promises)
             sb_puts(b, "Promise<");
-        ts_result(m, f, raw, prefix, b);
+        ts_result(m, f, into, raw, prefix, b);
         if (promises)
             sb_puts(b, ">");
         sb_puts(b, ";\n");
     }
+    sb_free(&doc);
 }
 
 /* A sugar declaration with RET<T> replaced by T or Promise<T>. */
@@ -1788,10 +1925,12 @@ static int gen_ts(const struct model *m, struct emitter *out, bool promises)
         sb_puts(b, "    readonly handle: number;\n");
         for (i = 0; i < m->nfns; i++) {
             const struct fn *f = &m->fns[i];
+            int into[2], nv = variants_of(f, into), v;
 
             if (f->method_of != (int)h)
                 continue;
-            ts_fn(m, f, f->method_name, true, false, promises, 1, b);
+            for (v = 0; v < nv; v++)
+                ts_fn(m, f, into[v], true, false, promises, 1, b);
         }
         for (i = 0; i < NELEM(sugar); i++)
             if (sugar[i].owner != NULL &&
@@ -1804,8 +1943,12 @@ static int gen_ts(const struct model *m, struct emitter *out, bool promises)
     sb_puts(b, "\n/** The handle-level layer: every C function by its name, "
             "handles as numbers,\n * synchronous in both APIs. */\n"
             "interface PolysockRaw {\n");
-    for (i = 0; i < m->nfns; i++)
-        ts_fn(m, &m->fns[i], m->fns[i].name, false, true, false, 1, b);
+    for (i = 0; i < m->nfns; i++) {
+        int into[2], nv = variants_of(&m->fns[i], into), v;
+
+        for (v = 0; v < nv; v++)
+            ts_fn(m, &m->fns[i], into[v], false, true, false, 1, b);
+    }
     sb_puts(b, "}\n\n");
 
     /* The module. */
@@ -1817,31 +1960,12 @@ static int gen_ts(const struct model *m, struct emitter *out, bool promises)
     }
     for (i = 0; i < m->nfns; i++) {
         const struct fn *f = &m->fns[i];
-        int pos[16], type[16];
-        size_t n;
+        int into[2], nv = variants_of(f, into), v;
 
         if (f->method_of >= 0 || is_sugar(NULL, f->name))
             continue;
-        n = out_handles(f, pos, type);
-        (void)n;
-        {
-            /* Out handles are classes: ts_result's prefix. */
-            int pass;
-
-            for (pass = 0; pass < (defaults_not_trailing(f) ? 2 : 1); pass++) {
-                ts_doc(f->doc, 1, b);
-                ind(b, 1);
-                sb_puts(b, f->name);
-                ts_params(m, f, false, false, pass == 1, b);
-                sb_puts(b, ": ");
-                if (promises)
-                    sb_puts(b, "Promise<");
-                ts_result(m, f, false, "Polysock", b);
-                if (promises)
-                    sb_puts(b, ">");
-                sb_puts(b, ";\n");
-            }
-        }
+        for (v = 0; v < nv; v++)
+            ts_fn(m, f, into[v], false, false, promises, 1, b);
     }
     for (i = 0; i < NELEM(sugar); i++)
         if (sugar[i].owner == NULL)
@@ -2001,20 +2125,24 @@ static void ref_sugar(const struct sugar *s, bool promises,
     sb_free(&text);
 }
 
-/* One declaration per overload, as in the typings: "callee(a: T): R;". */
+/* One declaration per overload of fn f and of its _into variant, as in the
+ * typings: "receiver.name(a: T): R;". */
 static void ref_decls(const struct model *m, const struct fn *f,
-                      const char *callee, bool method, bool raw,
+                      const char *receiver, bool method, bool raw,
                       bool promises, struct sbuf *b)
 {
-    int pass;
+    int into[2], nv = variants_of(f, into), v, pass;
 
-    for (pass = 0; pass < (defaults_not_trailing(f) ? 2 : 1); pass++) {
-        sb_puts(b, callee);
-        ts_params(m, f, method, raw, pass == 1, b);
-        sb_puts(b, promises ? ": Promise<" : ": ");
-        ts_result(m, f, raw, "Polysock", b);
-        sb_puts(b, promises ? ">;\n" : ";\n");
-    }
+    for (v = 0; v < nv; v++)
+        for (pass = 0; pass < (defaults_not_trailing(f, into[v]) ? 2 : 1);
+             pass++) {
+            sb_puts(b, receiver);
+            js_fn_name(f, into[v], method, b);
+            ts_params(m, f, into[v], method, raw, pass == 1, b);
+            sb_puts(b, promises ? ": Promise<" : ": ");
+            ts_result(m, f, into[v], raw, "Polysock", b);
+            sb_puts(b, promises ? ">;\n" : ";\n");
+        }
 }
 
 static void ref_calls(const struct model *m, const struct fn *f,
@@ -2022,15 +2150,14 @@ static void ref_calls(const struct model *m, const struct fn *f,
 {
     const struct sugar *s = sugar_of(f);
     bool method = f->method_of >= 0;
-    struct sbuf callee;
+    struct sbuf receiver;
     int api;
 
-    sb_init(&callee);
+    sb_init(&receiver);
     if (method)
-        sb_printf(&callee, "%s.%s", m->handles[f->method_of].name,
-                  f->method_name);
+        sb_printf(&receiver, "%s.", m->handles[f->method_of].name);
     else
-        sb_printf(&callee, "polysock.%s", f->name);
+        sb_puts(&receiver, "polysock.");
     sb_puts(b, "```ts\n");
     for (api = 0; api < 2; api++) {
         sb_puts(b, api == 0 ? "// require(\"polysock\")\n"
@@ -2038,14 +2165,12 @@ static void ref_calls(const struct model *m, const struct fn *f,
         if (s != NULL)
             ref_sugar(s, api == 1, "polysock.", b);
         else
-            ref_decls(m, f, callee.s, method, false, api == 1, b);
+            ref_decls(m, f, receiver.s, method, false, api == 1, b);
     }
-    sb_clear(&callee);
-    sb_printf(&callee, "polysock.raw.%s", f->name);
     sb_puts(b, "// polysock.raw, in both (synchronous)\n");
-    ref_decls(m, f, callee.s, false, true, false, b);
+    ref_decls(m, f, "polysock.raw.", false, true, false, b);
     sb_puts(b, "```\n\n");
-    sb_free(&callee);
+    sb_free(&receiver);
 }
 
 static void ref_params(const struct model *m, const struct fn *f,
@@ -2083,7 +2208,7 @@ static void ref_params(const struct model *m, const struct fn *f,
         if (p->def.kind != DEF_NONE && r == R_IN)
             sb_printf(&cell, "%sOptional, default `%s`.",
                       cell.len ? " " : "", p->def.text);
-        else if (optional_param(f, i))
+        else if (optional_param(f, -1, i))
             sb_printf(&cell, "%sOptional (null).", cell.len ? " " : "");
         sb_printf(b, "%s |\n", cell.s);
     }
@@ -2099,6 +2224,8 @@ static void ref_throws(const struct model *m, const struct fn *f,
     bool idempotent = f->method_of >= 0 &&
                       close_fn(m, f->method_of) == (int)(f - m->fns);
     bool handle = false;
+    int into = model_into_buffer(f);
+    struct sbuf name, syscall;
     size_t i;
 
     if (!f->returns_status) {
@@ -2108,12 +2235,29 @@ static void ref_throws(const struct model *m, const struct fn *f,
     for (i = 0; i < f->nparams; i++)
         handle |= f->params[i].dir == DIR_IN &&
                   f->params[i].type.kind == TY_HANDLE;
+    /* .syscall is the function's flat name (tls_read), whatever the
+     * method is called (read): gen_epilogue's js_fn_name(..., false). */
+    sb_init(&syscall);
+    js_fn_name(f, -1, false, &syscall);
     sb_printf(b, "**Throws** (the Promise API rejects with) what the error "
               "class of the code it fails with gives (see *Error classes*), "
               "`.syscall` `'%s'`; before the call, `TypeError` "
               "(`ERR_INVALID_ARG_TYPE`) for an argument of the wrong type "
               "and `RangeError` (`ERR_OUT_OF_RANGE`) for a number out of "
-              "range.", f->method_of >= 0 ? f->method_name : f->name);
+              "range.", syscall.s);
+    sb_free(&syscall);
+    if (into >= 0) {
+        sb_init(&name);
+        sb_init(&syscall);
+        js_fn_name(f, into, f->method_of >= 0, &name);
+        js_fn_name(f, into, false, &syscall);
+        sb_printf(b, " `%s` (`.syscall` `'%s'`): `TypeError` when `buffer` "
+                  "is not a Buffer, TypedArray or DataView, `RangeError` "
+                  "when asked for more bytes than it holds.", name.s,
+                  syscall.s);
+        sb_free(&name);
+        sb_free(&syscall);
+    }
     if (handle && !idempotent)
         sb_puts(b, " A closed or stale handle: `.code` `'EBADF'`.");
     if (f->blocking && docs_fn_has_timeout_mode(m, f))
@@ -2143,6 +2287,10 @@ static void node_ref_entry(const struct model *m, const struct fn *f,
     if (f->method_of >= 0 && close_fn(m, f->method_of) == (int)(f - m->fns))
         sb_puts(b, "Closing twice does nothing.\n\n");
     ref_params(m, f, b);
+    if (model_into_buffer(f) >= 0) {
+        into_doc(f, model_into_buffer(f), f->method_of >= 0, true, b);
+        sb_puts(b, "\n\n");
+    }
     if (f->blocking)
         sb_printf(b, "**Blocking**: the synchronous call blocks the thread, "
                   "and so the event loop, while it waits; the Promise "

@@ -953,29 +953,12 @@ static void return_line(const struct wrapper *w)
     sb_free(&all);
 }
 
-/* The out bytes buffer that an "_into" variant lets the caller give: one
- * whose capacity the caller chooses and whose filled length is reported
- * (recv -> recv_into, recvfrom -> recvfrom_into); -1 when there is none. */
-static int into_buffer(const struct fn *f)
-{
-    size_t i;
-
-    for (i = 0; i < f->nparams; i++) {
-        const struct param *p = &f->params[i];
-
-        if (p->dir == DIR_OUT && p->type.kind == TY_BYTES &&
-            p->filled_by >= 0 && f->params[p->len_param].def.kind == DEF_NONE)
-            return (int)i;
-    }
-    return -1;
-}
-
 /* A blocking fn whose only result is a buffer the caller sizes returns an
  * empty result at once for size 0: there is nothing to wait for (Python
  * 3's recv(0) does not block; recvfrom(0) still reads the sender). */
 static void nothing_to_wait_for(const struct wrapper *w)
 {
-    int buf = into_buffer(w->f);
+    int buf = model_into_buffer(w->f);
     size_t i, nresults = 0;
     char *cap;
 
@@ -1036,7 +1019,7 @@ static int wrapper(const struct wrapper *w)
 static int wrappers_of(const struct model *m, const struct fn *f,
                        enum context ctx, struct sbuf *b)
 {
-    struct wrapper w = {m, f, ctx, false, into_buffer(f), b, false};
+    struct wrapper w = {m, f, ctx, false, model_into_buffer(f), b, false};
     size_t i;
 
     for (i = 0; i < f->nparams; i++)
@@ -1532,7 +1515,7 @@ static int stub_fn(const struct model *m, const char *fn, enum context ctx,
         return -1;
     }
     w.f = &m->fns[i];
-    w.into_buf = into_buffer(w.f);
+    w.into_buf = model_into_buffer(w.f);
     if (stub_def(&w, name, ret) != 0)
         return -1;
     if (w.into_buf < 0 || name != NULL)
@@ -1885,7 +1868,7 @@ static void ref_raises(const struct wrapper *w, struct sbuf *b)
 static int ref_entry(const struct model *m, const struct fn *f,
                      enum context ctx, struct sbuf *b)
 {
-    struct wrapper w = {m, f, ctx, false, into_buffer(f), b, false};
+    struct wrapper w = {m, f, ctx, false, model_into_buffer(f), b, false};
 
     if (ctx == CTX_METHOD)
         sb_printf(b, "### %s.%s\n\n", m->handles[f->method_of].name,

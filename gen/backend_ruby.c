@@ -217,25 +217,6 @@ static bool is_hidden_size(const struct fn *f, const struct param *p)
     return buf->dir == DIR_IN || p->def.kind != DEF_NONE;
 }
 
-/* The out bytes buffer of f that an _into variant would take from the
- * caller: one whose capacity the caller gives and whose filled length an
- * out size reports (recv -> recv_into, recvfrom -> recvfrom_into). */
-static int into_buffer(const struct fn *f)
-{
-    size_t i;
-
-    for (i = 0; i < f->nparams; i++) {
-        const struct param *p = &f->params[i];
-
-        if (p->dir == DIR_OUT && p->type.kind == TY_BYTES &&
-            p->len_param >= 0 && p->filled_by >= 0 &&
-            f->params[p->filled_by].fills == (int)i &&
-            f->params[p->len_param].def.kind == DEF_NONE)
-            return (int)i;
-    }
-    return -1;
-}
-
 /* into: make the _into variant (see struct rfn). */
 static void rfn_init(struct rfn *r, const struct model *m, const struct fn *f,
                      enum layer layer, bool into)
@@ -251,7 +232,7 @@ static void rfn_init(struct rfn *r, const struct model *m, const struct fn *f,
     r->partial = -1;
     r->self_param = f->method_of >= 0;
     r->cls = layer == LAYER_API && r->self_param ? f->method_of : -1;
-    r->into = into ? into_buffer(f) : -1;
+    r->into = into ? model_into_buffer(f) : -1;
     snprintf(r->name, sizeof r->name, "%s%s",
              r->cls >= 0 ? f->method_name : f->name, into ? "_into" : "");
     for (i = 0; i < n; i++) {
@@ -1400,7 +1381,7 @@ static void api_class(const struct model *m, int h, struct sbuf *b)
         }
         emit_method(m, f, LAYER_API, false, false, b, "      ");
         sb_putc(b, '\n');
-        if (into_buffer(f) >= 0) {
+        if (model_into_buffer(f) >= 0) {
             emit_method(m, f, LAYER_API, false, true, b, "      ");
             sb_putc(b, '\n');
         }
@@ -1807,7 +1788,7 @@ static int write_rbs(const struct model *m, struct emitter *out)
             if (f->method_of != (int)i)
                 continue;
             rbs_method(m, f, LAYER_API, false, false, b, "      ");
-            if (into_buffer(f) >= 0)
+            if (model_into_buffer(f) >= 0)
                 rbs_method(m, f, LAYER_API, false, true, b, "      ");
         }
         sb_puts(b, "      def closed?: () -> bool\n    end\n  end\n\n");
@@ -1987,7 +1968,7 @@ static void ref_calls(const struct model *m, const struct fn *f,
             sb_puts(&callee, "Polysock.");
         sb_puts(&callee, rfn_name(api));
         ref_call(api, callee.s, b);
-        if (api->cls >= 0 && into_buffer(f) >= 0) {
+        if (api->cls >= 0 && model_into_buffer(f) >= 0) {
             struct rfn into;
 
             rfn_init(&into, m, f, LAYER_API, true);
@@ -2099,7 +2080,7 @@ static void ref_raises(const struct rfn *r, struct sbuf *b)
     if (null)
         sb_puts(b, "; `ArgumentError` for a negative number (nil means "
                 "none)");
-    if (into_buffer(f) >= 0 && r->cls >= 0)
+    if (model_into_buffer(f) >= 0 && r->cls >= 0)
         sb_printf(b, "; `%s_into` raises `ArgumentError` when asked for more "
                   "bytes than the String holds", rfn_name(r));
     sb_puts(b, ".");
@@ -2147,7 +2128,7 @@ static void ruby_ref_entry(const struct model *m, const struct fn *f,
         sb_puts(b, "Closing twice does nothing; `closed?` tells whether "
                 "it was called.\n\n");
     ref_params(&r, b);
-    if (api && r.cls >= 0 && into_buffer(f) >= 0) {
+    if (api && r.cls >= 0 && model_into_buffer(f) >= 0) {
         struct rfn into;
 
         rfn_init(&into, m, f, LAYER_API, true);

@@ -174,6 +174,22 @@ bool model_param_is_buffer(const struct param *p)
     return p->len_param >= 0;
 }
 
+int model_into_buffer(const struct fn *f)
+{
+    size_t i;
+
+    for (i = 0; i < f->nparams; i++) {
+        const struct param *p = &f->params[i];
+
+        if (p->dir == DIR_OUT && p->type.kind == TY_BYTES &&
+            p->len_param >= 0 && p->filled_by >= 0 &&
+            f->params[p->filled_by].fills == (int)i &&
+            f->params[p->len_param].def.kind == DEF_NONE)
+            return (int)i;
+    }
+    return -1;
+}
+
 const char *model_c_scalar(enum type_kind k)
 {
     return kinds[k].c;

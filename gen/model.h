@@ -198,6 +198,12 @@ bool model_kind_is_number(enum type_kind k);
 /* Is p a buffer, i.e. written with [LEN]? */
 bool model_param_is_buffer(const struct param *p);
 
+/* The out bytes buffer of f that a binding's _into variant takes from the
+ * caller (recv -> recv_into, recvfrom -> recvfrom_into): one whose capacity
+ * the caller gives and whose filled length an out size reports; -1 when f
+ * has none. */
+int model_into_buffer(const struct fn *f);
+
 /* ---- C names and types (the header's spelling) ----------------------- */
 
 /* The C type of a scalar kind: "int", "int64_t", "size_t", ...; for

@@ -92,8 +92,20 @@ declare class PolysockSocket {
     getsockname(): Promise<Address>;
     /** Receive into the caller's buffer; 0 bytes means end of stream. */
     recv(len: number, flags?: number | boolean): Promise<Buffer>;
+    /** Receive into the caller's buffer; 0 bytes means end of stream.
+     * recv_into receives into buffer, a Buffer, TypedArray or DataView
+     * the caller owns (written in place, its length unchanged), at most nbytes
+     * bytes (0: all of it), and returns the number of bytes received
+     * in place of the data. */
+    recv_into(buffer: ArrayBufferView, nbytes?: number, flags?: number | boolean): Promise<number>;
     /** Receive into the caller's buffer, with the sender's address. */
     recvfrom(len: number, flags?: number | boolean): Promise<[buf: Buffer, from: Address]>;
+    /** Receive into the caller's buffer, with the sender's address.
+     * recvfrom_into receives into buffer, a Buffer, TypedArray or DataView
+     * the caller owns (written in place, its length unchanged), at most nbytes
+     * bytes (0: all of it), and returns the number of bytes received
+     * in place of the data. */
+    recvfrom_into(buffer: ArrayBufferView, nbytes?: number, flags?: number | boolean): Promise<[nread: number, from: Address]>;
     /** Send some of the data; returns how much was sent. */
     send(buf: BytesLike, flags?: number | boolean): Promise<number>;
     /** Send all the data against one deadline; nsent is set on failure too. */
@@ -114,6 +126,12 @@ declare class PolysockSocket {
     getsockopt_int(level: number | boolean, optname: number | boolean): Promise<number>;
     /** A socket option as bytes (buflen 1..1024). */
     getsockopt_buf(level: number | boolean, optname: number | boolean, buflen: number): Promise<Buffer>;
+    /** A socket option as bytes (buflen 1..1024).
+     * getsockopt_buf_into receives into buffer, a Buffer, TypedArray or DataView
+     * the caller owns (written in place, its length unchanged), at most nbytes
+     * bytes (0: all of it), and returns the number of bytes received
+     * in place of the data. */
+    getsockopt_buf_into(level: number | boolean, optname: number | boolean, buffer: ArrayBufferView, nbytes?: number): Promise<number>;
     /** Set an integer socket option. */
     setsockopt_int(level: number | boolean, optname: number | boolean, value: number | boolean): Promise<void>;
     /** Set a socket option from bytes. */
@@ -202,6 +220,12 @@ declare class PolysockTls {
     handshake(): Promise<void>;
     /** Read between 1 and len bytes; 0 bytes means a clean EOF (close_notify). */
     read(len: number): Promise<Buffer>;
+    /** Read between 1 and len bytes; 0 bytes means a clean EOF (close_notify).
+     * read_into receives into buffer, a Buffer, TypedArray or DataView
+     * the caller owns (written in place, its length unchanged), at most nbytes
+     * bytes (0: all of it), and returns the number of bytes received
+     * in place of the data. */
+    read_into(buffer: ArrayBufferView, nbytes?: number): Promise<number>;
     /** Write the data (all of it unless non-blocking); returns how much was written. */
     write(buf: BytesLike): Promise<void>;
     /** Bytes decrypted and buffered, readable without waiting. */
@@ -210,6 +234,12 @@ declare class PolysockTls {
     info_len(what: number | boolean): Promise<number>;
     /** Copy an info item; ETOOSMALL when cap is less than its length. */
     info(what: number | boolean, cap: number): Promise<Buffer>;
+    /** Copy an info item; ETOOSMALL when cap is less than its length.
+     * info_into receives into buffer, a Buffer, TypedArray or DataView
+     * the caller owns (written in place, its length unchanged), at most nbytes
+     * bytes (0: all of it), and returns the number of bytes received
+     * in place of the data. */
+    info_into(what: number | boolean, buffer: ArrayBufferView, nbytes?: number): Promise<number>;
     /** Send close_notify if the connection is healthy, then free it; the socket stays open. */
     close(): Promise<void>;
 }
@@ -347,8 +377,20 @@ interface PolysockRaw {
     getsockname(handle: number): Address;
     /** Receive into the caller's buffer; 0 bytes means end of stream. */
     recv(handle: number, len: number, flags?: number | boolean): Buffer;
+    /** Receive into the caller's buffer; 0 bytes means end of stream.
+     * recv_into receives into buffer, a Buffer, TypedArray or DataView
+     * the caller owns (written in place, its length unchanged), at most nbytes
+     * bytes (0: all of it), and returns the number of bytes received
+     * in place of the data. */
+    recv_into(handle: number, buffer: ArrayBufferView, nbytes?: number, flags?: number | boolean): number;
     /** Receive into the caller's buffer, with the sender's address. */
     recvfrom(handle: number, len: number, flags?: number | boolean): [buf: Buffer, from: Address];
+    /** Receive into the caller's buffer, with the sender's address.
+     * recvfrom_into receives into buffer, a Buffer, TypedArray or DataView
+     * the caller owns (written in place, its length unchanged), at most nbytes
+     * bytes (0: all of it), and returns the number of bytes received
+     * in place of the data. */
+    recvfrom_into(handle: number, buffer: ArrayBufferView, nbytes?: number, flags?: number | boolean): [nread: number, from: Address];
     /** Send some of the data; returns how much was sent. */
     send(handle: number, buf: BytesLike, flags?: number | boolean): number;
     /** Send all the data against one deadline; nsent is set on failure too. */
@@ -369,6 +411,12 @@ interface PolysockRaw {
     getsockopt_int(handle: number, level: number | boolean, optname: number | boolean): number;
     /** A socket option as bytes (buflen 1..1024). */
     getsockopt_buf(handle: number, level: number | boolean, optname: number | boolean, buflen: number): Buffer;
+    /** A socket option as bytes (buflen 1..1024).
+     * getsockopt_buf_into receives into buffer, a Buffer, TypedArray or DataView
+     * the caller owns (written in place, its length unchanged), at most nbytes
+     * bytes (0: all of it), and returns the number of bytes received
+     * in place of the data. */
+    getsockopt_buf_into(handle: number, level: number | boolean, optname: number | boolean, buffer: ArrayBufferView, nbytes?: number): number;
     /** Set an integer socket option. */
     setsockopt_int(handle: number, level: number | boolean, optname: number | boolean, value: number | boolean): void;
     /** Set a socket option from bytes. */
@@ -414,6 +462,12 @@ interface PolysockRaw {
     tls_handshake(handle: number): void;
     /** Read between 1 and len bytes; 0 bytes means a clean EOF (close_notify). */
     tls_read(handle: number, len: number): Buffer;
+    /** Read between 1 and len bytes; 0 bytes means a clean EOF (close_notify).
+     * tls_read_into receives into buffer, a Buffer, TypedArray or DataView
+     * the caller owns (written in place, its length unchanged), at most nbytes
+     * bytes (0: all of it), and returns the number of bytes received
+     * in place of the data. */
+    tls_read_into(handle: number, buffer: ArrayBufferView, nbytes?: number): number;
     /** Write the data (all of it unless non-blocking); returns how much was written. */
     tls_write(handle: number, buf: BytesLike): void;
     /** Bytes decrypted and buffered, readable without waiting. */
@@ -422,6 +476,12 @@ interface PolysockRaw {
     tls_info_len(handle: number, what: number | boolean): number;
     /** Copy an info item; ETOOSMALL when cap is less than its length. */
     tls_info(handle: number, what: number | boolean, cap: number): Buffer;
+    /** Copy an info item; ETOOSMALL when cap is less than its length.
+     * tls_info_into receives into buffer, a Buffer, TypedArray or DataView
+     * the caller owns (written in place, its length unchanged), at most nbytes
+     * bytes (0: all of it), and returns the number of bytes received
+     * in place of the data. */
+    tls_info_into(handle: number, what: number | boolean, buffer: ArrayBufferView, nbytes?: number): number;
     /** Send close_notify if the connection is healthy, then free it; the socket stays open. */
     tls_close(handle: number): void;
 }

@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const util = require('node:util');
 const {
-    promises, park, PSockets, elapsedAsync, assertTimedOut, rejectsCode, collect, sleep, certPath, startPeer,
+    promises, park, Sockets, PSockets, elapsedAsync, assertTimedOut, rejectsCode, collect, sleep, certPath, startPeer,
 } = require('./helpers');
 const names = require('./tls-names');
 
@@ -59,6 +59,27 @@ test('a round trip with Python ssl; every method returns a Promise', async (t) =
     assert.equal(await tls.fileno(), await s.fileno());
     await tls.close();
     await s.close();
+    assert.equal((await peer.done).code, 0);
+});
+
+test('the generated Promise Tls class runs read_into on libuv\'s pool, into the caller\'s buffer', async (t) => {
+    const peer = startPeer(t, 'echo');
+    // A blocking socket of the synchronous API: its TLS calls wait on the pool.
+    const s = new Sockets(t).socket();
+    s.settimeout(15);
+    s.connect(['127.0.0.1', await peer.port]);
+    const cfg = await promises.tls_config_new(0);
+    t.after(() => cfg.close());
+    await cfg.set_ca(CA());
+    const conn = await promises.tls_new(s, cfg, null);
+    await conn.handshake();
+    await conn.write('Hello, world');
+    const buf = new Uint8Array(16);
+    for (let got = 0; got < 12;) got += await conn.read_into(buf.subarray(2 + got), 12 - got);
+    assert.equal(Buffer.from(buf.buffer, 2, 12).toString(), 'Hello, world');
+    assert.deepEqual([...buf.subarray(14)], [0, 0]);
+    await conn.close();
+    s.close();
     assert.equal((await peer.done).code, 0);
 });
 

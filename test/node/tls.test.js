@@ -67,6 +67,28 @@ test('a round trip with Python ssl: data, names, version, cipher, certificate', 
     assert.equal((await peer.done).code, 0);
 });
 
+test('the generated Tls class reads and copies info into the caller\'s buffer (read_into, info_into)', async (t) => {
+    const socks = new Sockets(t);
+    const { s, peer } = await connectTo(t, socks, 'echo');
+    const cfg = polysock.tls_config_new(0);
+    t.after(() => cfg.close());
+    cfg.set_ca(CA());
+    const conn = polysock.tls_new(s, cfg, null);
+    conn.handshake();
+    conn.write('Hello, world');
+    const buf = Buffer.alloc(16, '.');
+    for (let got = 0; got < 12;) got += conn.read_into(buf.subarray(2 + got), 12 - got);
+    assert.equal(buf.toString(), '..Hello, world..');
+    const version = new Uint8Array(16);
+    const n = conn.info_into(polysock.POLYSOCK_TLS_INFO_VERSION, version);
+    assert.equal(Buffer.from(version.buffer, 0, n).toString(), conn.info(polysock.POLYSOCK_TLS_INFO_VERSION, 16).toString());
+    assert.match(Buffer.from(version.buffer, 0, n).toString(), /^TLSv1\.[23]$/);
+    throwsCode(() => conn.read_into(buf, 17), RangeError, 'ERR_OUT_OF_RANGE');
+    conn.close();
+    s.close();
+    assert.equal((await peer.done).code, 0);
+});
+
 test('the reference form ssl(sock, keyfile, certfile) presents a client certificate', async (t) => {
     const socks = new Sockets(t);
     const { s, peer } = await connectTo(t, socks, 'require-client-cert');

@@ -222,8 +222,9 @@ exports.sugar = [
 // with .async for libuv's pool), with the hand-written runtime rt.
 exports.build = function build(N, rt) {
     const { toInt, toI64, toU16, toU32, toU64, toSize, toDouble, toStr, toBytes, toHandle,
-            toCap, outBuf, outScratch, fit, u64, i64, big64, cstr, putChars, nullIf, place,
-            argType, bytesLen, error, partialError, wouldBlock, pool, skip, state, AGAIN } = rt;
+            toCap, toWritable, toFillLen, outBuf, outScratch, fit, u64, i64, big64, cstr,
+            putChars, nullIf, place, argType, bytesLen, error, partialError, wouldBlock, pool,
+            skip, state, AGAIN } = rt;
     const $custom_addr = rt.custom.addr;
     function $decArray($b, $n, $size, $dec) {
         const $out = new Array($n);
@@ -1303,6 +1304,48 @@ exports.build = function build(N, rt) {
             cb(null, $r);
         });
     }
+    function _recv_into(again, self, buffer, nbytes, flags) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toWritable(buffer, 'buffer');
+        const $a2 = toFillLen(nbytes, $a1, 'nbytes');
+        const $a3 = flags === undefined ? 0 : toInt(flags, 'flags');
+        const $a4 = $recv_s4;
+        const $rc = N.recv($a0, $a1, $a2, $a3, $a4);
+        if ($rc !== 0) {
+            if (again && wouldBlock($rc)) {
+                state.rc = $rc;
+                return AGAIN;
+            }
+            throw error($rc, 'recv_into');
+        }
+        return u64($a4, 0);
+    }
+    function _recv_into_async(again, cb, self, buffer, nbytes, flags) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toWritable(buffer, 'buffer');
+        const $a2 = toFillLen(nbytes, $a1, 'nbytes');
+        const $a3 = flags === undefined ? 0 : toInt(flags, 'flags');
+        const $a4 = Buffer.alloc(8);
+        N.recv.async($a0, $a1, $a2, $a3, $a4, ($e, $rc) => {
+            void $a1; // the caller's buffer, alive until here
+            if ($e) return cb($e);
+            let $r;
+            try {
+                if ($rc !== 0) {
+                    if (again && wouldBlock($rc)) {
+                        state.rc = $rc;
+                        $r = AGAIN;
+                        return cb(null, $r);
+                    }
+                    throw error($rc, 'recv_into');
+                }
+                $r = u64($a4, 0);
+            } catch ($x) {
+                return cb($x);
+            }
+            cb(null, $r);
+        });
+    }
     function _recvfrom(again, self, len, flags) {
         const $a0 = toHandle(self, 'self');
         const $a2 = toCap(len, 'len');
@@ -1340,6 +1383,50 @@ exports.build = function build(N, rt) {
                     throw error($rc, 'recvfrom');
                 }
                 $r = [fit($a1, u64($a4, 0)), $custom_addr.decode($a5, 0)];
+            } catch ($x) {
+                return cb($x);
+            }
+            cb(null, $r);
+        });
+    }
+    function _recvfrom_into(again, self, buffer, nbytes, flags) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toWritable(buffer, 'buffer');
+        const $a2 = toFillLen(nbytes, $a1, 'nbytes');
+        const $a3 = flags === undefined ? 0 : toInt(flags, 'flags');
+        const $a4 = $recvfrom_s4;
+        const $a5 = $recvfrom_s5;
+        const $rc = N.recvfrom($a0, $a1, $a2, $a3, $a4, $a5);
+        if ($rc !== 0) {
+            if (again && wouldBlock($rc)) {
+                state.rc = $rc;
+                return AGAIN;
+            }
+            throw error($rc, 'recvfrom_into');
+        }
+        return [u64($a4, 0), $custom_addr.decode($a5, 0)];
+    }
+    function _recvfrom_into_async(again, cb, self, buffer, nbytes, flags) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toWritable(buffer, 'buffer');
+        const $a2 = toFillLen(nbytes, $a1, 'nbytes');
+        const $a3 = flags === undefined ? 0 : toInt(flags, 'flags');
+        const $a4 = Buffer.alloc(8);
+        const $a5 = Buffer.alloc(1064);
+        N.recvfrom.async($a0, $a1, $a2, $a3, $a4, $a5, ($e, $rc) => {
+            void $a1; // the caller's buffer, alive until here
+            if ($e) return cb($e);
+            let $r;
+            try {
+                if ($rc !== 0) {
+                    if (again && wouldBlock($rc)) {
+                        state.rc = $rc;
+                        $r = AGAIN;
+                        return cb(null, $r);
+                    }
+                    throw error($rc, 'recvfrom_into');
+                }
+                $r = [u64($a4, 0), $custom_addr.decode($a5, 0)];
             } catch ($x) {
                 return cb($x);
             }
@@ -1532,6 +1619,19 @@ exports.build = function build(N, rt) {
             throw error($rc, 'getsockopt_buf');
         }
         return fit($a3, u64($a5, 0));
+    }
+    function _getsockopt_buf_into(self, level, optname, buffer, nbytes) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toInt(level, 'level');
+        const $a2 = toInt(optname, 'optname');
+        const $a3 = toWritable(buffer, 'buffer');
+        const $a4 = toFillLen(nbytes, $a3, 'nbytes');
+        const $a5 = $getsockopt_buf_s5;
+        const $rc = N.getsockopt_buf($a0, $a1, $a2, $a3, $a4, $a5);
+        if ($rc !== 0) {
+            throw error($rc, 'getsockopt_buf_into');
+        }
+        return u64($a5, 0);
     }
     function _setsockopt_int(self, level, optname, value) {
         const $a0 = toHandle(self, 'self');
@@ -1824,6 +1924,46 @@ exports.build = function build(N, rt) {
             cb(null, $r);
         });
     }
+    function _tls_read_into(again, self, buffer, nbytes) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toWritable(buffer, 'buffer');
+        const $a2 = toFillLen(nbytes, $a1, 'nbytes');
+        const $a3 = $tls_read_s3;
+        const $rc = N.tls_read($a0, $a1, $a2, $a3);
+        if ($rc !== 0) {
+            if (again && wouldBlock($rc)) {
+                state.rc = $rc;
+                return AGAIN;
+            }
+            throw error($rc, 'tls_read_into');
+        }
+        return u64($a3, 0);
+    }
+    function _tls_read_into_async(again, cb, self, buffer, nbytes) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toWritable(buffer, 'buffer');
+        const $a2 = toFillLen(nbytes, $a1, 'nbytes');
+        const $a3 = Buffer.alloc(8);
+        N.tls_read.async($a0, $a1, $a2, $a3, ($e, $rc) => {
+            void $a1; // the caller's buffer, alive until here
+            if ($e) return cb($e);
+            let $r;
+            try {
+                if ($rc !== 0) {
+                    if (again && wouldBlock($rc)) {
+                        state.rc = $rc;
+                        $r = AGAIN;
+                        return cb(null, $r);
+                    }
+                    throw error($rc, 'tls_read_into');
+                }
+                $r = u64($a3, 0);
+            } catch ($x) {
+                return cb($x);
+            }
+            cb(null, $r);
+        });
+    }
     function _tls_write(again, self, buf) {
         const $a0 = toHandle(self, 'self');
         const $a1 = toBytes(buf, 'buf');
@@ -1895,6 +2035,18 @@ exports.build = function build(N, rt) {
             throw error($rc, 'tls_info');
         }
         return fit($a2, u64($a4, 0));
+    }
+    function _tls_info_into(self, what, buffer, nbytes) {
+        const $a0 = toHandle(self, 'self');
+        const $a1 = toInt(what, 'what');
+        const $a2 = toWritable(buffer, 'buffer');
+        const $a3 = toFillLen(nbytes, $a2, 'nbytes');
+        const $a4 = $tls_info_s4;
+        const $rc = N.tls_info($a0, $a1, $a2, $a3, $a4);
+        if ($rc !== 0) {
+            throw error($rc, 'tls_info_into');
+        }
+        return u64($a4, 0);
     }
     function _tls_close(self) {
         const $a0 = toHandle(self, 'self');
@@ -2033,8 +2185,14 @@ exports.build = function build(N, rt) {
         recv(len, flags) {
             return _recv(false, this._h, len, flags);
         }
+        recv_into(buffer, nbytes, flags) {
+            return _recv_into(false, this._h, buffer, nbytes, flags);
+        }
         recvfrom(len, flags) {
             return _recvfrom(false, this._h, len, flags);
+        }
+        recvfrom_into(buffer, nbytes, flags) {
+            return _recvfrom_into(false, this._h, buffer, nbytes, flags);
         }
         send(buf, flags) {
             return _send(false, this._h, buf, flags);
@@ -2063,6 +2221,9 @@ exports.build = function build(N, rt) {
         }
         getsockopt_buf(level, optname, buflen) {
             return _getsockopt_buf(this._h, level, optname, buflen);
+        }
+        getsockopt_buf_into(level, optname, buffer, nbytes) {
+            return _getsockopt_buf_into(this._h, level, optname, buffer, nbytes);
         }
         setsockopt_int(level, optname, value) {
             return _setsockopt_int(this._h, level, optname, value);
@@ -2184,6 +2345,9 @@ exports.build = function build(N, rt) {
         read(len) {
             return _tls_read(false, this._h, len);
         }
+        read_into(buffer, nbytes) {
+            return _tls_read_into(false, this._h, buffer, nbytes);
+        }
         write(buf) {
             return _tls_write(false, this._h, buf);
         }
@@ -2195,6 +2359,9 @@ exports.build = function build(N, rt) {
         }
         info(what, cap) {
             return _tls_info(this._h, what, cap);
+        }
+        info_into(what, buffer, nbytes) {
+            return _tls_info_into(this._h, what, buffer, nbytes);
         }
         close() {
             if (this._closed) return;
@@ -2451,10 +2618,20 @@ exports.build = function build(N, rt) {
             if ($park_socket) return $park_socket(this, 'recv', () => _recv(true, $h, len, flags), null, null, false);
             return pool(($cb) => _recv_async(false, $cb, $h, len, flags), null);
         }
+        recv_into(buffer, nbytes, flags) {
+            const $h = this._h;
+            if ($park_socket) return $park_socket(this, 'recv_into', () => _recv_into(true, $h, buffer, nbytes, flags), null, null, false);
+            return pool(($cb) => _recv_into_async(false, $cb, $h, buffer, nbytes, flags), null);
+        }
         recvfrom(len, flags) {
             const $h = this._h;
             if ($park_socket) return $park_socket(this, 'recvfrom', () => _recvfrom(true, $h, len, flags), null, null, false);
             return pool(($cb) => _recvfrom_async(false, $cb, $h, len, flags), null);
+        }
+        recvfrom_into(buffer, nbytes, flags) {
+            const $h = this._h;
+            if ($park_socket) return $park_socket(this, 'recvfrom_into', () => _recvfrom_into(true, $h, buffer, nbytes, flags), null, null, false);
+            return pool(($cb) => _recvfrom_into_async(false, $cb, $h, buffer, nbytes, flags), null);
         }
         send(buf, flags) {
             const $h = this._h;
@@ -2510,6 +2687,13 @@ exports.build = function build(N, rt) {
         getsockopt_buf(level, optname, buflen) {
             try {
                 return Promise.resolve(_getsockopt_buf(this._h, level, optname, buflen));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        }
+        getsockopt_buf_into(level, optname, buffer, nbytes) {
+            try {
+                return Promise.resolve(_getsockopt_buf_into(this._h, level, optname, buffer, nbytes));
             } catch ($e) {
                 return Promise.reject($e);
             }
@@ -2739,6 +2923,11 @@ exports.build = function build(N, rt) {
             if ($park_tls) return $park_tls(this, 'read', () => _tls_read(true, $h, len), null, null, false);
             return pool(($cb) => _tls_read_async(false, $cb, $h, len), null);
         }
+        read_into(buffer, nbytes) {
+            const $h = this._h;
+            if ($park_tls) return $park_tls(this, 'read_into', () => _tls_read_into(true, $h, buffer, nbytes), null, null, false);
+            return pool(($cb) => _tls_read_into_async(false, $cb, $h, buffer, nbytes), null);
+        }
         write(buf) {
             const $h = this._h;
             if ($park_tls) return $park_tls(this, 'write', ($o) => _tls_write(true, $h, $o === 0 ? buf : skip(buf, $o, 'buf')), null, null, true);
@@ -2761,6 +2950,13 @@ exports.build = function build(N, rt) {
         info(what, cap) {
             try {
                 return Promise.resolve(_tls_info(this._h, what, cap));
+            } catch ($e) {
+                return Promise.reject($e);
+            }
+        }
+        info_into(what, buffer, nbytes) {
+            try {
+                return Promise.resolve(_tls_info_into(this._h, what, buffer, nbytes));
             } catch ($e) {
                 return Promise.reject($e);
             }
@@ -3267,8 +3463,14 @@ exports.build = function build(N, rt) {
         recv(self, len, flags) {
             return _recv(false, self, len, flags);
         },
+        recv_into(self, buffer, nbytes, flags) {
+            return _recv_into(false, self, buffer, nbytes, flags);
+        },
         recvfrom(self, len, flags) {
             return _recvfrom(false, self, len, flags);
+        },
+        recvfrom_into(self, buffer, nbytes, flags) {
+            return _recvfrom_into(false, self, buffer, nbytes, flags);
         },
         send(self, buf, flags) {
             return _send(false, self, buf, flags);
@@ -3297,6 +3499,9 @@ exports.build = function build(N, rt) {
         },
         getsockopt_buf(self, level, optname, buflen) {
             return _getsockopt_buf(self, level, optname, buflen);
+        },
+        getsockopt_buf_into(self, level, optname, buffer, nbytes) {
+            return _getsockopt_buf_into(self, level, optname, buffer, nbytes);
         },
         setsockopt_int(self, level, optname, value) {
             return _setsockopt_int(self, level, optname, value);
@@ -3364,6 +3569,9 @@ exports.build = function build(N, rt) {
         tls_read(self, len) {
             return _tls_read(false, self, len);
         },
+        tls_read_into(self, buffer, nbytes) {
+            return _tls_read_into(false, self, buffer, nbytes);
+        },
         tls_write(self, buf) {
             return _tls_write(false, self, buf);
         },
@@ -3375,6 +3583,9 @@ exports.build = function build(N, rt) {
         },
         tls_info(self, what, cap) {
             return _tls_info(self, what, cap);
+        },
+        tls_info_into(self, what, buffer, nbytes) {
+            return _tls_info_into(self, what, buffer, nbytes);
         },
         tls_close(self) {
             return _tls_close(self);

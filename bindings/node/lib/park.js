@@ -46,8 +46,9 @@
 // pays off only where it does, at a bounded cost where it does not.
 //
 // Calls on one socket complete in order: a call that finds earlier calls of
-// the same direction (reading: recv, recvfrom, accept; writing: send,
-// sendall, sendto, connect, connect_ex) still waiting queues behind them.
+// the same direction (reading: recv, recvfrom, their _into variants, accept;
+// writing: send, sendall, sendto, connect, connect_ex) still waiting queues
+// behind them.
 //
 // Where an address holds a host name, the core resolves it, which may wait
 // on DNS: such attempts run on libuv's pool (as dns.lookup does).
@@ -73,7 +74,7 @@ const active = new Map(); // handle -> socket state, while calls are queued
 
 const READ = 1, WRITE = 2;
 const DIRECTION = {
-    recv: READ, recvfrom: READ, accept: READ,
+    recv: READ, recvfrom: READ, recv_into: READ, recvfrom_into: READ, accept: READ,
     send: WRITE, sendall: WRITE, sendto: WRITE, connect: WRITE, connect_ex: WRITE,
 };
 const BATCH = 64;

@@ -171,6 +171,29 @@ function bytesLen(b) {
     return b === ZERO ? 0 : b.length;
 }
 
+// The buffer of an _into call (recv_into): a Buffer over the caller's own
+// memory, which the library writes into (a view, never a copy).  An empty
+// one is ZERO, with length 0: nothing is written into it.
+function toWritable(v, name) {
+    let b;
+    if (Buffer.isBuffer(v)) b = v;
+    else if (ArrayBuffer.isView(v)) b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    else throw argType(name, 'a Buffer, TypedArray or DataView', v);
+    return b.length === 0 ? ZERO : b;
+}
+
+// How many bytes of b an _into call may fill: nbytes, or all of b for 0
+// (and when left out), as in Python; never more than b holds.
+function toFillLen(v, b, name) {
+    const len = bytesLen(b);
+    if (v === undefined || v === 0) return len;
+    if (typeof v === 'number' && v > 0 && v <= len && Number.isInteger(v)) return v;
+    if (typeof v === 'bigint' && v >= 0n && v <= BigInt(len)) return v === 0n ? len : Number(v);
+    if (typeof v !== 'number' && typeof v !== 'bigint') throw argType(name, 'of type number', v);
+    if (typeof v === 'number' && !Number.isInteger(v)) throw outOfRange(name, 'an integer', v);
+    throw outOfRange(name, `>= 0 and <= ${len} (the length of the buffer)`, v);
+}
+
 function toHandle(v, name) {
     if (typeof v === 'number') {
         if (v >= 0 && v <= Number.MAX_SAFE_INTEGER && Math.floor(v) === v) return v;
@@ -367,8 +390,8 @@ function load() {
     const conv = { toInt, toI64, toU16, toU32, argType };
     const rt = {
         toInt, toI64, toU16, toU32, toU64, toSize, toDouble, toStr, toBytes, toHandle,
-        toCap, outBuf, outScratch, fit, u64, i64, big64, cstr, putChars, nullIf, place, argType,
-        bytesLen, error, partialError, pool, skip, state, AGAIN,
+        toCap, toWritable, toFillLen, outBuf, outScratch, fit, u64, i64, big64, cstr, putChars,
+        nullIf, place, argType, bytesLen, error, partialError, pool, skip, state, AGAIN,
         wouldBlock: (rc) => rc === EAGAIN || rc === EINPROGRESS,
         constant,
         custom: { addr: require('./addr')(gen.records.addr, all, conv) },

@@ -18,6 +18,12 @@ c.sendto(new Uint8Array(3), 0, where);
 c.sendto(new Uint8Array(3), where);
 const data: Buffer = conn.recv(1024);
 const [d2, from]: [Buffer, polysock.Address] = conn.recvfrom(1024, polysock.MSG_PEEK);
+const into = Buffer.alloc(1024);
+const nInto: number = conn.recv_into(into);
+conn.recv_into(into.subarray(8), 16, polysock.MSG_PEEK);
+conn.recv_into(new Uint16Array(8));
+const [nFrom, fromInto]: [number, polysock.Address] = conn.recvfrom_into(new DataView(new ArrayBuffer(8)), 4);
+const nRaw: number = polysock.raw.recv_into(conn.handle, into, 0, 0);
 const t: number | null = c.gettimeout();
 c.settimeout(null);
 c.settimeout(2.5);
@@ -73,22 +79,28 @@ async function main(): Promise<void> {
     const [pc, paddr] = await accepting;
     await cli.sendall('Hello, world');
     const got: Buffer = await pc.recv(1024);
+    const gotInto: number = await pc.recv_into(new Uint8Array(64), 32);
+    const [nFromP, fromP]: [number, promises.Address] = await pc.recvfrom_into(Buffer.alloc(64));
     const to: number | null = await pc.gettimeout();
     await pc.settimeout(1.5);
     const list: promises.AddrinfoEntry[] = await promises.getaddrinfo('localhost', null);
     const opt: number = await pc.getsockopt(promises.SOL_SOCKET, promises.SO_KEEPALIVE);
     await Promise.all([pc.close(), cli.close(), srv.close()]);
-    console.log(paddr, got, to, list, opt);
+    console.log(paddr, got, gotInto, nFromP, fromP, to, list, opt);
 }
 
 // @ts-expect-error: recv needs its bufsize
 conn.recv();
+// @ts-expect-error: recv_into needs a buffer to write into, not a string
+conn.recv_into('text');
+// @ts-expect-error: the Promise API's recv_into resolves to a number
+const notCount: number = promises.socket().then((ps) => ps.recv_into(Buffer.alloc(1)));
 // @ts-expect-error: no such function
 polysock.nosuch();
 // @ts-expect-error: the Promise API returns Promises
 const notSync: Socket = promises.socket();
 
-console.log(sent, data, d2, from, t, reuse, raw, fd, family, socktype, proto, canon, sa,
+console.log(sent, data, d2, from, nInto, nFrom, fromInto, nRaw, notCount, t, reuse, raw, fd, family, socktype, proto, canon, sa,
             host, names, text, port, dflt, v6, version, ffi, live, events, peer, notSync, main);
 
 // TLS, both APIs.
