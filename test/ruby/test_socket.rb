@@ -40,6 +40,11 @@ class TestSocket < PolysockTest::Case
     assert_match(/closed/, s.inspect)
   end
 
+  def test_inspect_names_a_unix_socket_af_unix_not_an_alias
+    a, = pair
+    assert_match(/family=AF_UNIX type=SOCK_STREAM/, a.inspect)
+  end
+
   def test_open_with_a_block_closes_and_returns_the_value
     kept = nil
     value = Polysock::Socket.open(AF_INET, SOCK_DGRAM) do |s|

@@ -373,12 +373,13 @@ module Polysock
     end
 
     # The name of the constant with prefix and value (the value itself when
-    # none has it).
+    # none has it): the first in the library's table, which lists the
+    # usual name before its aliases (AF_UNIX before AF_LOCAL and AF_FILE),
+    # as Python's repr does.
     def self.name_of(prefix, value)
-      names = Polysock.constants.select do |name|
+      Polysock.constants.find do |name|
         name.start_with?(prefix) && Polysock.const_get(name) == value
-      end
-      names.min_by { |name| [name.length, name] } || value
+      end || value
     end
 
     private
