@@ -48,6 +48,7 @@ def echo_conn(socks, peer, certs, **options):
     ({"alpn_protocols": ["h2,http/1.1"]}, ValueError),
     ({"alpn_protocols": [""]}, ValueError),
     ({"alpn_protocols": ["x" * 256]}, ValueError),
+    ({"alpn_protocols": ["h2\0x"]}, ValueError),  # the vector row Python skips
     ({"minimum_version": "TLSv1.1"}, ValueError),
     ({"minimum_version": 0x0302}, ValueError),
     ({"minimum_version": 1.3}, TypeError),
