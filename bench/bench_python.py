@@ -53,6 +53,10 @@ POLYSOCK_BENCH_CALIBRATE=3 adds to each of those methods that take a
 buffer one ffi.from_buffer of it, as cffi requires (the pointer is not
 used: the stdlib still does the work): the cost of cffi's only way to
 point into a caller's buffer, with nothing of polysock.
+POLYSOCK_BENCH_CALIBRATE=4 makes those two methods call libc's send and
+recv through cffi (a module of its own, compiled at start in API mode, or
+ffi.dlopen(None) in ABI mode: as POLYSOCK_PYTHON_MODE says): a cffi
+binding with no library code at all, the floor of the bulk rows.
 
 Noise: in each round both modules' connections are open at once and the
 timed work alternates between them in 16 blocks (alternating who goes
@@ -87,7 +91,8 @@ Environment:
   POLYSOCK_BENCH_CALIBRATE   1: the stdlib in the polysock slot too (A/A),
                              to measure the harness's own bias; 2: there
                              behind one delegating Python method per call;
-                             3: and an ffi.from_buffer per buffer call
+                             3: and an ffi.from_buffer per buffer call;
+                             4: and libc's send/recv called through cffi
   POLYSOCK_BENCH_PEER_PYTHON the peers' interpreter
   POLYSOCK_PYTHON_MODE       api or abi: read by the binding; shown here
   POLYSOCK_LIBRARY           read by the binding
@@ -392,6 +397,55 @@ class FromBufferSocket(DelegatingSocket):
         return self._s.recv_into(buf, nbytes, flags)
 
 
+LIBC = None  # libc's send and recv through cffi, when CALIBRATE=4
+
+
+class LibcSocket(DelegatingSocket):
+    """DelegatingSocket whose bulk calls go to libc through cffi
+    (POLYSOCK_BENCH_CALIBRATE=4)."""
+
+    __slots__ = ()
+
+    def sendall(self, data, flags=0, /):
+        view = data if type(data) is bytes else FFI.from_buffer(data)
+        fd, total, done = self._s.fileno(), len(data), 0
+        while done < total:
+            n = LIBC.send(fd, view if done == 0 else FFI.from_buffer(data) + done,
+                          total - done, flags)
+            if n < 0:
+                raise OSError(FFI.errno, os.strerror(FFI.errno))
+            done += n
+
+    def recv_into(self, buf, nbytes=0, flags=0, /):
+        ptr = FFI.from_buffer(CHAR_ARRAY, buf, True)
+        n = LIBC.recv(self._s.fileno(), ptr, nbytes or len(ptr), flags)
+        if n < 0:
+            raise OSError(FFI.errno, os.strerror(FFI.errno))
+        return n
+
+
+def load_libc(mode):
+    """libc's send and recv through cffi, compiled (api) or dlopen'ed."""
+    global FFI, CHAR_ARRAY, LIBC
+    import cffi
+    import tempfile
+    decls = ("ssize_t send(int, const void *, size_t, int);\n"
+             "ssize_t recv(int, void *, size_t, int);")
+    if mode == "api":
+        builder = cffi.FFI()
+        builder.cdef(decls)
+        builder.set_source("_bench_libc", "#include <sys/socket.h>")
+        where = tempfile.mkdtemp(prefix="polysock-bench-")
+        sys.path.insert(0, os.path.dirname(builder.compile(tmpdir=where)))
+        import _bench_libc
+        FFI, LIBC = _bench_libc.ffi, _bench_libc.lib
+    else:
+        FFI = cffi.FFI()
+        FFI.cdef(decls)
+        LIBC = FFI.dlopen(None)
+    CHAR_ARRAY = FFI.typeof("char[]")
+
+
 class DelegatingModule:
     """What open_conn and the call row use of a socket module."""
 
@@ -414,6 +468,10 @@ class DelegatingModule:
 
 class FromBufferModule(DelegatingModule):
     wrap = FromBufferSocket
+
+
+class LibcModule(DelegatingModule):
+    wrap = LibcSocket
 
 
 class Side:
@@ -646,22 +704,24 @@ def main():
         "calls": env_int("POLYSOCK_BENCH_CALLS", 1000000, BLOCKS, 10**10),
     }
     strict = env_int("POLYSOCK_BENCH_STRICT", 0, 0, 1)
-    calibrate = env_int("POLYSOCK_BENCH_CALIBRATE", 0, 0, 3)
+    calibrate = env_int("POLYSOCK_BENCH_CALIBRATE", 0, 0, 4)
     only = os.environ.get("POLYSOCK_BENCH_ROWS", "")
     rows = [row for row in make_rows(params) if only in row.name]
     if not rows:
         die("POLYSOCK_BENCH_ROWS=%r matches no row" % only)
 
     import polysock  # here: the peers' entry point must not need it
+    mode = binding_mode(polysock)
     if calibrate == 3:
         global FFI, CHAR_ARRAY
         import cffi
         FFI = cffi.FFI()
         CHAR_ARRAY = FFI.typeof("char[]")
-    mode = binding_mode(polysock)
+    elif calibrate == 4:
+        load_libc(mode)
     sides = [Side("stdlib", stdlib_socket),
              Side("polysock", (polysock, stdlib_socket, DelegatingModule,
-                               FromBufferModule)[calibrate])]
+                               FromBufferModule, LibcModule)[calibrate])]
     bench_cpu, peer_cpu = pin_setup()
     if peer_cpu is None:
         skipped = [row.name for row in rows if row.cpus == 2]
@@ -677,8 +737,10 @@ def main():
         print("CALIBRATION: the stdlib in both slots (the 'polysock' column)")
     elif calibrate >= 2:
         print("CALIBRATION: the 'polysock' column is the stdlib behind a "
-              "delegating Python method per call%s" % (
-                  ", with ffi.from_buffer per buffer" if calibrate == 3 else ""))
+              "delegating Python method per call%s" % {
+                  2: "", 3: ", with ffi.from_buffer per buffer",
+                  4: ", its bulk calls libc's through cffi (%s mode)" % mode,
+              }[calibrate])
     print("load average %.2f %.2f %.2f" % os.getloadavg())
     print("%d rounds of %d blocks per side: %d / %d round trips (1 / 2 CPUs), "
           "%d MiB bulk, %d calls" % (
