@@ -325,14 +325,19 @@ static enum role variant_role(const struct fn *f, int into, size_t i)
     return role_of(f, i);
 }
 
+/* What the names of an _into variant add to its fn's ("" for the fn). */
+static const char *variant_suffix(int into)
+{
+    return into >= 0 ? "_into" : "";
+}
+
 /* The JavaScript name of fn f, or of its _into variant: a method's own
  * name (method) or the fn's ("poller_wait", as raw and the cores name it). */
 static void js_fn_name(const struct fn *f, int into, bool method,
                        struct sbuf *b)
 {
-    sb_puts(b, method ? f->method_name : f->name);
-    if (into >= 0)
-        sb_puts(b, "_into");
+    sb_printf(b, "%s%s", method ? f->method_name : f->name,
+              variant_suffix(into));
 }
 
 /* The JavaScript name of param i (the _into variant's are Python's). */
@@ -986,7 +991,7 @@ static void gen_core(const struct model *m, const struct fn *f, int into,
     bool any = false;
 
     ind(b, 1);
-    sb_printf(b, "function _%s%s%s(", f->name, into >= 0 ? "_into" : "",
+    sb_printf(b, "function _%s%s%s(", f->name, variant_suffix(into),
               async ? "_async" : "");
     if (f->blocking) {
         sb_puts(b, async ? "again, cb" : "again");
@@ -1180,7 +1185,7 @@ static void core_call_subst(const struct fn *f, int into, bool method,
     size_t i;
     bool any = false;
 
-    sb_printf(b, "_%s%s(", f->name, into >= 0 ? "_into" : "");
+    sb_printf(b, "_%s%s(", f->name, variant_suffix(into));
     if (f->blocking) {
         sb_puts(b, again);
         any = true;
@@ -1211,7 +1216,7 @@ static void core_call_async(const struct fn *f, int into, bool method,
 {
     size_t i;
 
-    sb_printf(b, "_%s%s_async(%s, %s", f->name, into >= 0 ? "_into" : "",
+    sb_printf(b, "_%s%s_async(%s, %s", f->name, variant_suffix(into),
               again, cb);
     for (i = 0; i < f->nparams; i++) {
         enum role r = variant_role(f, into, i);
@@ -1238,7 +1243,7 @@ static void gen_wrap_fn(const struct model *m, const struct fn *f, int into,
         return;
     sb_init(&cls);
     ln(b, 1, "function $wrap_%s%s_%s($r) {", f->name,
-       into >= 0 ? "_into" : "", api);
+       variant_suffix(into), api);
     if (f->blocking)
         ln(b, 2, "if ($r === AGAIN) return $r;");
     for (i = 0; i < n; i++) {
@@ -1268,7 +1273,7 @@ static void gen_sync_body(const struct model *m, const struct fn *f,
     gen_forward_prologue(f, into, method, depth, b);
     if (out_handles(f, into, pos, type) > 0)
         ln(b, depth, "return $wrap_%s%s_sync(%s);", f->name,
-           into >= 0 ? "_into" : "", call.s);
+           variant_suffix(into), call.s);
     else
         ln(b, depth, "return %s;", call.s);
     sb_free(&call);
@@ -1280,7 +1285,7 @@ static void gen_promise_body(const struct model *m, const struct fn *f,
 {
     int pos[16], type[16];
     bool wrap = out_handles(f, into, pos, type) > 0;
-    const char *variant = into >= 0 ? "_into" : "";
+    const char *variant = variant_suffix(into);
     struct sbuf call, acall, name;
     size_t i;
     int nrec = 0;
