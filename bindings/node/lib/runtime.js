@@ -188,10 +188,10 @@ function toFillLen(v, b, name) {
     const len = bytesLen(b);
     if (v === undefined || v === 0) return len;
     if (typeof v === 'number' && v > 0 && v <= len && Number.isInteger(v)) return v;
-    if (typeof v === 'bigint' && v >= 0n && v <= BigInt(len)) return v === 0n ? len : Number(v);
-    if (typeof v !== 'number' && typeof v !== 'bigint') throw argType(name, 'of type number', v);
-    if (typeof v === 'number' && !Number.isInteger(v)) throw outOfRange(name, 'an integer', v);
-    throw outOfRange(name, `>= 0 and <= ${len} (the length of the buffer)`, v);
+    // intOf's checks, but no boolean for a byte count.
+    if (typeof v === 'boolean') throw argType(name, 'of type number', v);
+    const n = intOf(v, name, 0, len, true, `>= 0 and <= ${len} (the length of the buffer)`);
+    return n === 0 ? len : n;
 }
 
 function toHandle(v, name) {
