@@ -378,7 +378,7 @@ class DelegatingSocket:
         self._s.close()
 
 
-FFI = CHAR_ARRAY = None  # cffi's FFI and "char[]", when CALIBRATE=3
+FFI = CHAR_ARRAY = None  # cffi's FFI and "char[]", when CALIBRATE >= 3
 
 
 class FromBufferSocket(DelegatingSocket):
@@ -425,7 +425,8 @@ class LibcSocket(DelegatingSocket):
 
 
 def load_libc(mode):
-    """libc's send and recv through cffi, compiled (api) or dlopen'ed."""
+    """libc's send and recv through cffi, compiled (api) or dlopen'ed (abi:
+    also all CALIBRATE=3 needs, FFI.from_buffer being the same in both)."""
     global FFI, CHAR_ARRAY, LIBC
     import cffi
     import tempfile
@@ -712,13 +713,8 @@ def main():
 
     import polysock  # here: the peers' entry point must not need it
     mode = binding_mode(polysock)
-    if calibrate == 3:
-        global FFI, CHAR_ARRAY
-        import cffi
-        FFI = cffi.FFI()
-        CHAR_ARRAY = FFI.typeof("char[]")
-    elif calibrate == 4:
-        load_libc(mode)
+    if calibrate >= 3:
+        load_libc(mode if calibrate == 4 else "abi")
     sides = [Side("stdlib", stdlib_socket),
              Side("polysock", (polysock, stdlib_socket, DelegatingModule,
                                FromBufferModule, LibcModule)[calibrate])]
